@@ -1,0 +1,52 @@
+/**
+ * Environment variables -> one typed, validated configuration object. Start-up fails fast on a
+ * bad value and says which variable is wrong (see README.md, Configuration).
+ */
+import { z } from 'zod';
+
+export interface GatewayConfig {
+  /** Port the gateway listens on. */
+  port: number;
+  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "not configured". */
+  zohoApiUrl: string | undefined;
+  /** Time limit for one upstream call, in milliseconds. */
+  zohoTimeoutMs: number;
+  /** `production` turns off introspection, the landing page and stack traces. */
+  nodeEnv: 'development' | 'production' | 'test';
+  /** pino log level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  ZOHO_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
+    .optional(),
+  ZOHO_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Thrown when the environment holds a value the gateway cannot run with. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  // An empty variable counts as unset, as shells and .env files commonly leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
+  }
+  const { PORT, ZOHO_API_URL, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL } = parsed.data;
+  return {
+    port: PORT,
+    zohoApiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
+    zohoTimeoutMs: ZOHO_TIMEOUT_MS,
+    nodeEnv: NODE_ENV,
+    logLevel: LOG_LEVEL,
+  };
+}

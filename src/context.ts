@@ -1,0 +1,108 @@
+/**
+ * The per-request context, built once per GraphQL request by one function: the caller's
+ * credentials (from its own headers), a ZohoPaymentsAPI built from exactly those credentials, and
+ * DataLoaders over that datasource. Nothing in it is shared with another request.
+ *
+ * Credentials are checked here but enforced on use: an operation that never reaches Zoho (such as
+ * introspection, or the router's `_service` query) needs none, while the first resolver that
+ * touches `dataSources` or `loaders` without valid credentials fails with UNAUTHENTICATED (token)
+ * or BAD_USER_INPUT (account id), before any upstream call.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import type { GraphQLError } from 'graphql';
+import { ZohoPaymentsAPI, type UpstreamCall, type ZohoCredentials } from './datasources/ZohoPaymentsAPI';
+import { badUserInput, unauthenticated } from './errors';
+import { createLoaders, type Loaders } from './loaders';
+import type { Logger } from './logger';
+
+export interface GatewayContext {
+  /** This request's logger. */
+  logger: Logger;
+  /** This request's datasources; reading it without valid credentials throws the credentials error. */
+  readonly dataSources: { zohoPayments: ZohoPaymentsAPI };
+  /** This request's DataLoaders; reading it without valid credentials throws the credentials error. */
+  readonly loaders: Loaders;
+  /** The upstream calls this request made so far. */
+  readonly upstreamCalls: UpstreamCall[];
+  /** The current time, for checks such as "expiry already past" (a fixed clock in tests). */
+  now: () => Date;
+}
+
+/** What building a context needs from the application (shared, holding no request data). */
+export interface ContextDependencies {
+  zohoApiUrl: string;
+  zohoTimeoutMs: number;
+  fetcher?: Fetcher;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const TOKEN_HEADER = /^Zoho-oauthtoken ([A-Za-z0-9._~+/-]{1,2048}=*)$/;
+const ACCOUNT_ID = /^\d{1,19}$/;
+
+/** The caller's credentials from its headers, or the error that says what is wrong with them. */
+export function credentialsFromHeaders(headers: IncomingHttpHeaders): ZohoCredentials | GraphQLError {
+  const authorization = headers.authorization?.trim();
+  if (!authorization) {
+    return unauthenticated('Missing Authorization header. Send "Authorization: Zoho-oauthtoken <token>".');
+  }
+  if (!TOKEN_HEADER.test(authorization)) {
+    return unauthenticated('Malformed Authorization header. Send "Authorization: Zoho-oauthtoken <token>".');
+  }
+  const accountHeader = headers['x-zoho-account-id'];
+  const accountId = (Array.isArray(accountHeader) ? accountHeader[0] : accountHeader)?.trim();
+  if (!accountId) {
+    return badUserInput('Missing X-Zoho-Account-Id header. Send your Zoho Payments account id (digits).', {
+      header: 'X-Zoho-Account-Id',
+    });
+  }
+  if (!ACCOUNT_ID.test(accountId)) {
+    return badUserInput('Malformed X-Zoho-Account-Id header: it must be your Zoho Payments account id (1 to 19 digits).', {
+      header: 'X-Zoho-Account-Id',
+    });
+  }
+  return { authorization, accountId };
+}
+
+/** The one function that builds a request's context from its headers. */
+export function buildContext(headers: IncomingHttpHeaders, deps: ContextDependencies): GatewayContext {
+  const credentials = credentialsFromHeaders(headers);
+  const logger = deps.logger;
+  const now = deps.now ?? (() => new Date());
+  if (!('accountId' in credentials)) return new UnauthenticatedContext(credentials, logger, now);
+
+  const upstreamCalls: UpstreamCall[] = [];
+  const zohoPayments = new ZohoPaymentsAPI({
+    baseURL: deps.zohoApiUrl,
+    credentials,
+    timeoutMs: deps.zohoTimeoutMs,
+    fetch: deps.fetcher,
+    logger,
+    onUpstreamCall: (call) => upstreamCalls.push(call),
+  });
+  return { logger, now, upstreamCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
+}
+
+/**
+ * The context of a request without valid credentials: reaching for Zoho throws the credentials
+ * error. The getters live on the prototype, so Apollo Server's shallow copy of the context does
+ * not trigger them.
+ */
+class UnauthenticatedContext implements GatewayContext {
+  readonly upstreamCalls: UpstreamCall[] = [];
+
+  constructor(
+    readonly credentialsError: GraphQLError,
+    readonly logger: Logger,
+    readonly now: () => Date,
+  ) {}
+
+  get dataSources(): never {
+    throw this.credentialsError;
+  }
+
+  get loaders(): never {
+    throw this.credentialsError;
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The Zoho Payments v1 REST API, for exactly one caller.
+ *
+ * A new instance is built for every GraphQL request (context.ts) from that request's token and
+ * account id, which it keeps in private, read-only fields: no state of one request can reach
+ * another. It speaks HTTP only: it adds the credentials, unwraps Zoho's envelope, checks each
+ * reply's shape and returns Zoho's own JSON (zoho-types.ts), and turns every failure into the
+ * contract's error codes (errors.ts). It knows nothing of the GraphQL schema.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import {
+  RESTDataSource,
+  type AugmentedRequest,
+  type DataSourceRequest,
+  type RequestOptions,
+} from '@apollo/datasource-rest';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { GraphQLError } from 'graphql';
+import nodeFetch from 'node-fetch';
+import type { z } from 'zod';
+import {
+  errorCodeOf,
+  errorFromFetchFailure,
+  errorFromUpstreamResponse,
+  unexpectedUpstreamReply,
+  zohoErrorBody,
+} from '../errors';
+import type { Logger } from '../logger';
+import {
+  zohoEnvelopeSchema,
+  zohoPaymentMethodEnvelopeSchema,
+  zohoPaymentMethodSessionEnvelopeSchema,
+  type ZohoCreatePaymentMethodSessionRequest,
+  type ZohoPaymentMethod,
+  type ZohoPaymentMethodSession,
+  type ZohoUpdatePaymentMethodRequest,
+} from './zoho-types';
+
+/** One caller's Zoho credentials, taken from its request's headers. */
+export interface ZohoCredentials {
+  /** The whole `Authorization` header value, `Zoho-oauthtoken <token>`, forwarded unchanged. */
+  readonly authorization: string;
+  /** The Zoho Payments account id (digits), sent as the `account_id` query parameter. */
+  readonly accountId: string;
+}
+
+/** What one upstream call did, reported to the request that made it (for logs and metrics). */
+export interface UpstreamCall {
+  method: string;
+  /** The path below the base URL, without the query (which holds the account id). */
+  path: string;
+  status: number | 'error';
+  durationMs: number;
+}
+
+export interface ZohoPaymentsAPIOptions {
+  /** Base URL ending in `/api/v1`, e.g. `https://payments.zoho.com/api/v1`. */
+  baseURL: string;
+  credentials: ZohoCredentials;
+  /** Time limit of one upstream call. */
+  timeoutMs: number;
+  /** Shared across requests: holds connection pools only, never request data. */
+  fetch?: Fetcher;
+  logger?: Logger;
+  onUpstreamCall?: (call: UpstreamCall) => void;
+}
+
+/**
+ * The HTTP client shared by every request's datasource: node-fetch over keep-alive agents, so
+ * upstream connections are reused across requests. It carries no credentials or data.
+ */
+export function createZohoFetcher(): Fetcher {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  return (url, init) =>
+    nodeFetch(url, {
+      ...init,
+      agent: (parsed: URL) => (parsed.protocol === 'http:' ? httpAgent : httpsAgent),
+    } as Parameters<typeof nodeFetch>[1]) as unknown as Promise<FetcherResponse>;
+}
+
+/**
+ * A cache that stores nothing. RESTDataSource's HTTP cache is keyed by URL, not by token, so a
+ * shared cache could hand one caller's data to another; every request also sets `skipCache`.
+ */
+const NO_HTTP_CACHE: KeyValueCache = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => undefined,
+};
+
+export class ZohoPaymentsAPI extends RESTDataSource {
+  override baseURL: string;
+  readonly #credentials: ZohoCredentials;
+  readonly #timeoutMs: number;
+  readonly #onUpstreamCall: ((call: UpstreamCall) => void) | undefined;
+
+  constructor(options: ZohoPaymentsAPIOptions) {
+    super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
+    this.baseURL = options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`;
+    this.#credentials = options.credentials;
+    this.#timeoutMs = options.timeoutMs;
+    this.#onUpstreamCall = options.onUpstreamCall;
+  }
+
+  /** `GET /paymentmethods/{id}`; null when Zoho has no such payment method. */
+  async getPaymentMethod(id: string): Promise<ZohoPaymentMethod | null> {
+    const reply = await this.#nullWhenNotFound(
+      this.#call('GET', `paymentmethods/${encodeURIComponent(id)}`, zohoPaymentMethodEnvelopeSchema, 'retrieve a payment method'),
+    );
+    return reply ? reply.payment_method : null;
+  }
+
+  /** `PUT /paymentmethods/{id}`: the payment method as it is after the change. */
+  async updatePaymentMethod(id: string, body: ZohoUpdatePaymentMethodRequest): Promise<ZohoPaymentMethod> {
+    const reply = await this.#call(
+      'PUT',
+      `paymentmethods/${encodeURIComponent(id)}`,
+      zohoPaymentMethodEnvelopeSchema,
+      'update a payment method',
+      body,
+    );
+    return reply.payment_method;
+  }
+
+  /** `DELETE /paymentmethods/{id}`. */
+  async deletePaymentMethod(id: string): Promise<void> {
+    await this.#call('DELETE', `paymentmethods/${encodeURIComponent(id)}`, zohoEnvelopeSchema, 'delete a payment method');
+  }
+
+  /** `POST /paymentmethodsessions`: the new session (Zoho's reply carries no status). */
+  async createPaymentMethodSession(body: ZohoCreatePaymentMethodSessionRequest): Promise<ZohoPaymentMethodSession> {
+    const reply = await this.#call(
+      'POST',
+      'paymentmethodsessions',
+      zohoPaymentMethodSessionEnvelopeSchema,
+      'create a payment method session',
+      body,
+    );
+    return reply.payment_method_session;
+  }
+
+  /** `GET /paymentmethodsessions/{id}`; null when Zoho has no such session. */
+  async getPaymentMethodSession(id: string): Promise<ZohoPaymentMethodSession | null> {
+    const reply = await this.#nullWhenNotFound(
+      this.#call(
+        'GET',
+        `paymentmethodsessions/${encodeURIComponent(id)}`,
+        zohoPaymentMethodSessionEnvelopeSchema,
+        'retrieve a payment method session',
+      ),
+    );
+    return reply ? reply.payment_method_session : null;
+  }
+
+  /** The one place that adds credentials: every call of this instance carries this caller's. */
+  protected override willSendRequest(_path: string, request: AugmentedRequest): void {
+    request.headers['authorization'] = this.#credentials.authorization;
+    request.headers['accept'] = 'application/json';
+    request.params.set('account_id', this.#credentials.accountId);
+    request.skipCache = true;
+    request.signal = AbortSignal.timeout(this.#timeoutMs);
+  }
+
+  /** Reads the body as text and parses JSON itself, so a malformed body is data, not a crash. */
+  protected override async parseBody(response: FetcherResponse): Promise<object | string> {
+    const text = await response.text();
+    if (text.trim() === '') return '';
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return typeof parsed === 'object' && parsed !== null ? parsed : text;
+    } catch {
+      return text;
+    }
+  }
+
+  /** Every non-2xx reply becomes one of the contract's errors (errors.ts holds the table). */
+  protected override async errorFromResponse({
+    response,
+    parsedBody,
+  }: {
+    response: FetcherResponse;
+    parsedBody: unknown;
+  }): Promise<GraphQLError> {
+    return errorFromUpstreamResponse(response.status, parsedBody, response.headers.get('retry-after'));
+  }
+
+  /** Times each call and reports it by path (never by URL: the query holds the account id). */
+  protected override async trace<TResult>(
+    url: URL,
+    request: RequestOptions,
+    fn: () => Promise<TResult>,
+  ): Promise<TResult> {
+    const started = performance.now();
+    const method = request.method ?? 'GET';
+    const path = url.pathname;
+    try {
+      const result = await fn();
+      const status = (result as { response?: FetcherResponse }).response?.status ?? 0;
+      this.#report({ method, path, status, durationMs: performance.now() - started });
+      return result;
+    } catch (error) {
+      const status = typeof (error as GraphQLError).extensions?.['upstreamStatus'] === 'number'
+        ? ((error as GraphQLError).extensions['upstreamStatus'] as number)
+        : 'error';
+      this.#report({ method, path, status, durationMs: performance.now() - started });
+      throw error;
+    }
+  }
+
+  #report(call: UpstreamCall): void {
+    this.#onUpstreamCall?.(call);
+    this.logger.debug?.(`zoho ${call.method} ${call.path} -> ${call.status} (${call.durationMs.toFixed(1)} ms)`);
+  }
+
+  async #call<S extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    schema: S,
+    what: string,
+    body?: object,
+  ): Promise<z.infer<S>> {
+    let parsedBody: unknown;
+    let status: number;
+    try {
+      const request: DataSourceRequest =
+        method === 'GET' ? { method } : body === undefined ? { method } : { method, body };
+      const result = await this.fetch<unknown>(path, request);
+      parsedBody = result.parsedBody;
+      status = result.response.status;
+    } catch (error) {
+      throw errorFromFetchFailure(error, this.#timeoutMs);
+    }
+    return this.#unwrap(parsedBody, status, schema, what);
+  }
+
+  /** Zoho's envelope, in one place: `code` 0 means success, and the payload must have its shape. */
+  #unwrap<S extends z.ZodType>(body: unknown, status: number, schema: S, what: string): z.infer<S> {
+    const zoho = zohoErrorBody(body);
+    if (zoho.code !== undefined && zoho.code !== '0') {
+      // A 2xx reply that still reports an error.
+      throw unexpectedUpstreamReply(what, { upstreamStatus: status, upstreamCode: zoho.code });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      // Only paths, never values: a reply may hold personal data.
+      this.logger.warn?.(
+        `Zoho reply to ${what} has an unexpected shape at: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
+      );
+      throw unexpectedUpstreamReply(what, { upstreamStatus: status, upstreamCode: zoho.code });
+    }
+    return parsed.data;
+  }
+
+  async #nullWhenNotFound<T>(reply: Promise<T>): Promise<T | null> {
+    try {
+      return await reply;
+    } catch (error) {
+      if (errorCodeOf(error) === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+}

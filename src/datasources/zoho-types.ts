@@ -1,0 +1,168 @@
+/**
+ * The JSON that Zoho Payments v1 sends and accepts, as the seeds document it
+ * (`shared/seeds/payment-methods.txt`, `shared/seeds/payment-method-sessions.txt`).
+ *
+ * Each reply schema is a zod schema, so the datasource checks every reply once, at the edge,
+ * and the rest of the gateway works with these inferred types. Names stay Zoho's (snake_case):
+ * renaming to the GraphQL schema happens in the resolvers.
+ */
+import { z } from 'zod';
+
+/**
+ * A Zoho id. The seeds send ids as decimal strings of up to 19 digits (past 2^53): they stay
+ * strings. A JSON number is accepted only while it is a safe integer, where it is exact.
+ */
+export const zohoId = z.union([
+  z.string().regex(/^\d{1,19}$/),
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .refine((n) => Number.isSafeInteger(n))
+    .transform((n) => String(n)),
+]);
+
+/** A Zoho timestamp: documented as milliseconds, seen as seconds in the examples. */
+export const zohoTimestamp = z.union([z.number(), z.string().regex(/^\d+$/)]);
+
+/** An enum-like string (status, type, check result). Unknown values are the resolvers' concern. */
+const zohoEnumString = z.string();
+
+/** A field Zoho may send as a string, send as null, or leave out. */
+const optionalString = z.string().nullish();
+
+/** "MM" / "YY" card expiry parts; a number is tolerated. */
+const expiryPart = z.union([z.string().regex(/^\d{1,4}$/), z.number().int().nonnegative()]);
+
+export const zohoCardChecksSchema = z.object({
+  address_line_check: zohoEnumString.nullish(),
+  postal_code_check: zohoEnumString.nullish(),
+  cvc_check: zohoEnumString.nullish(),
+});
+
+export const zohoCardSchema = z.object({
+  card_holder_name: optionalString,
+  last_four_digits: z.string().regex(/^\d{4}$/),
+  expiry_month: expiryPart,
+  expiry_year: expiryPart,
+  card_checks: zohoCardChecksSchema.nullish(),
+});
+
+export const zohoAchDebitSchema = z.object({
+  account_holder_name: optionalString,
+  routing_number: optionalString,
+  account_holder_type: optionalString,
+  bank_name: optionalString,
+  account_type: optionalString,
+  last_four_digits: z.string().regex(/^\d{4}$/),
+});
+
+export const zohoBillingAddressSchema = z.object({
+  name: optionalString,
+  address_line1: optionalString,
+  address_line2: optionalString,
+  city: optionalString,
+  state: optionalString,
+  country: z.string(),
+  postal_code: optionalString,
+});
+
+/** A payment method as `GET /paymentmethods/{id}` and `PUT /paymentmethods/{id}` return it. */
+export const zohoPaymentMethodSchema = z
+  .object({
+    payment_method_id: zohoId,
+    customer_id: zohoId,
+    customer_name: optionalString,
+    customer_email: optionalString,
+    type: zohoEnumString,
+    card: zohoCardSchema.nullish(),
+    ach_debit: zohoAchDebitSchema.nullish(),
+    status: zohoEnumString,
+    currency: optionalString,
+    billing_address: zohoBillingAddressSchema.nullish(),
+    created_time: zohoTimestamp,
+    last_modified_time: zohoTimestamp.nullish(),
+  })
+  .refine((pm) => pm.type.toLowerCase() !== 'card' || pm.card != null, {
+    message: 'a card payment method carries a card object',
+    path: ['card'],
+  })
+  .refine((pm) => pm.type.toLowerCase() !== 'ach_debit' || pm.ach_debit != null, {
+    message: 'an ach_debit payment method carries an ach_debit object',
+    path: ['ach_debit'],
+  });
+
+/** The partial payment method embedded in a retrieved session. */
+export const zohoSessionPaymentMethodSchema = z.object({
+  payment_method_id: zohoId,
+  type: zohoEnumString.nullish(),
+  status: zohoEnumString.nullish(),
+  created_time: zohoTimestamp.nullish(),
+});
+
+/** A payment method session as create (no status) and retrieve (with status) return it. */
+export const zohoPaymentMethodSessionSchema = z.object({
+  payment_method_session_id: zohoId,
+  customer_id: zohoId,
+  description: optionalString,
+  status: zohoEnumString.nullish(),
+  created_time: zohoTimestamp.nullish(),
+  payment_method: zohoSessionPaymentMethodSchema.nullish(),
+});
+
+/** Zoho's envelope: every reply carries `code` (0 on success) and `message`. */
+export const zohoEnvelopeSchema = z.object({
+  code: z.union([z.string(), z.number()]),
+  message: z.string().optional(),
+});
+
+export const zohoPaymentMethodEnvelopeSchema = zohoEnvelopeSchema.extend({
+  payment_method: zohoPaymentMethodSchema,
+});
+export const zohoPaymentMethodSessionEnvelopeSchema = zohoEnvelopeSchema.extend({
+  payment_method_session: zohoPaymentMethodSessionSchema,
+});
+
+export type ZohoCardChecks = z.infer<typeof zohoCardChecksSchema>;
+export type ZohoCard = z.infer<typeof zohoCardSchema>;
+export type ZohoAchDebit = z.infer<typeof zohoAchDebitSchema>;
+export type ZohoBillingAddress = z.infer<typeof zohoBillingAddressSchema>;
+export type ZohoPaymentMethod = z.infer<typeof zohoPaymentMethodSchema>;
+export type ZohoSessionPaymentMethod = z.infer<typeof zohoSessionPaymentMethodSchema>;
+export type ZohoPaymentMethodSession = z.infer<typeof zohoPaymentMethodSessionSchema>;
+export type ZohoEnvelope = z.infer<typeof zohoEnvelopeSchema>;
+
+/**
+ * What a GraphQL `PaymentMethod` is resolved from: the full method, or the partial one a session
+ * embeds (whose missing fields are loaded through the request's DataLoader).
+ */
+export type ZohoPaymentMethodRef = ZohoPaymentMethod | ZohoSessionPaymentMethod;
+
+/** The customer fields Zoho embeds in a payment method (all three) or a session (the id only). */
+export interface ZohoCustomerRef {
+  customer_id: string;
+  customer_name?: string | null;
+  customer_email?: string | null;
+}
+
+/** Body of `POST /paymentmethodsessions`. */
+export interface ZohoCreatePaymentMethodSessionRequest {
+  customer_id: string;
+  description?: string;
+}
+
+/** Body of `PUT /paymentmethods/{id}`. */
+export interface ZohoUpdatePaymentMethodRequest {
+  type: 'card' | 'ach_debit';
+  card?: { expiry_month: string; expiry_year: string };
+  ach_debit?: { account_holder_type: 'individual' | 'company' };
+  billing_address?: {
+    name?: string;
+    address_line1?: string;
+    address_line2?: string;
+    city?: string;
+    state?: string;
+    country: string;
+    postal_code?: string;
+  };
+}

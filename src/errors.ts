@@ -1,0 +1,177 @@
+/**
+ * The error codes of the public contract (shared/docs/contract.md, Errors) and the one place
+ * that maps every upstream outcome to them.
+ *
+ * Resolvers and the datasource only ever throw what these factories build; `formatError`
+ * (server.ts) masks anything else as an internal error.
+ */
+import { GraphQLError } from 'graphql';
+
+/** `extensions.code` values this gateway produces. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * Zoho answered 404. Queries turn it into null and mutations into a NOT_FOUND user error, so it
+   * reaches a client only where neither applies.
+   */
+  NOT_FOUND: 'NOT_FOUND',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What Zoho told us about a failure, carried in `extensions` where Zoho gave it. */
+export interface UpstreamDetails {
+  upstreamStatus?: number;
+  upstreamCode?: string;
+}
+
+function gatewayError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  const defined = Object.fromEntries(Object.entries(extensions).filter(([, v]) => v !== undefined));
+  return new GraphQLError(message, { extensions: { code, ...defined } });
+}
+
+export const unauthenticated = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.UNAUTHENTICATED, message, { ...upstream });
+
+export const forbidden = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.FORBIDDEN, message, { ...upstream });
+
+export const badUserInput = (message: string, extensions: Record<string, unknown> = {}) =>
+  gatewayError(ErrorCode.BAD_USER_INPUT, message, extensions);
+
+export const upstreamError = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.UPSTREAM_ERROR, message, { ...upstream });
+
+export const upstreamTimeout = (timeoutMs: number) =>
+  gatewayError(
+    ErrorCode.UPSTREAM_TIMEOUT,
+    `Zoho Payments did not answer within ${timeoutMs} ms (ZOHO_TIMEOUT_MS). Try again later.`,
+  );
+
+export const rateLimited = (retryAfterSeconds: number | undefined, upstream?: UpstreamDetails) =>
+  gatewayError(
+    ErrorCode.RATE_LIMITED,
+    retryAfterSeconds === undefined
+      ? 'Zoho Payments rate limit reached. Slow down and try again later.'
+      : `Zoho Payments rate limit reached. Try again in ${retryAfterSeconds} s.`,
+    { retryAfterSeconds, ...upstream },
+  );
+
+export const upstreamNotFound = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.NOT_FOUND, message, { ...upstream });
+
+/** The code of an error this module built, or undefined for anything else. */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const code = error.extensions['code'];
+  return typeof code === 'string' && code in ErrorCode ? (code as ErrorCode) : undefined;
+}
+
+/** Zoho's `code` and `message` from an error body, when the body is Zoho's JSON envelope. */
+export function zohoErrorBody(body: unknown): { code?: string; message?: string } {
+  if (typeof body !== 'object' || body === null) return {};
+  const { code, message } = body as Record<string, unknown>;
+  return {
+    code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
+    message: typeof message === 'string' ? message : undefined,
+  };
+}
+
+/**
+ * A message from Zoho, made safe to pass on: bounded in length, with anything shaped like an
+ * OAuth token or a full card/account number masked.
+ */
+export function safeUpstreamMessage(message: string | undefined): string | undefined {
+  if (message === undefined) return undefined;
+  return message
+    .replace(/Zoho-oauthtoken\s+\S+/gi, 'Zoho-oauthtoken [Redacted]')
+    .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
+    .replace(/\b\d{6,}(\d{4})\b/g, (digits, last4: string) =>
+      digits.length >= 12 && digits.length <= 19 && luhnValid(digits) ? `••••${last4}` : digits,
+    )
+    .slice(0, 300);
+}
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** `Retry-After` as whole seconds: delta-seconds or an HTTP date; undefined when absent or bad. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * Maps a non-2xx Zoho reply to the contract's error. `body` is the parsed JSON envelope when
+ * Zoho sent one, or the raw text otherwise.
+ */
+export function errorFromUpstreamResponse(
+  status: number,
+  body: unknown,
+  retryAfter?: string | null,
+): GraphQLError {
+  const zoho = zohoErrorBody(body);
+  const upstream: UpstreamDetails = { upstreamStatus: status, upstreamCode: zoho.code };
+  const said = safeUpstreamMessage(zoho.message);
+  const because = said ? `: ${said}` : '.';
+
+  if (status === 401) {
+    return unauthenticated(
+      `Zoho Payments rejected the OAuth token${because} Send a valid, unexpired token as "Authorization: Zoho-oauthtoken <token>".`,
+      upstream,
+    );
+  }
+  if (status === 403) {
+    return forbidden(
+      `The OAuth token lacks the Zoho Payments scope this operation needs (ZohoPay.paymentmethods.*)${because}`,
+      upstream,
+    );
+  }
+  if (status === 429) return rateLimited(parseRetryAfter(retryAfter), upstream);
+  if (status === 404) return upstreamNotFound(`Zoho Payments found no such resource${because}`, upstream);
+  if (status === 400 || status === 422) {
+    return badUserInput(`Zoho Payments rejected the request${because}`, { ...upstream });
+  }
+  if (status >= 500) {
+    return upstreamError(`Zoho Payments failed (HTTP ${status}). Try again later.`, upstream);
+  }
+  return upstreamError(`Zoho Payments answered with an unexpected HTTP ${status}${because}`, upstream);
+}
+
+/**
+ * Maps a failure to get any HTTP reply at all (time-out, refused or reset connection, DNS) to
+ * the contract's error. GraphQLErrors built here pass through unchanged.
+ */
+export function errorFromFetchFailure(error: unknown, timeoutMs: number): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'AbortError' || name === 'TimeoutError') return upstreamTimeout(timeoutMs);
+  return upstreamError('Zoho Payments could not be reached. Try again later.');
+}
+
+/** A reply whose status says success but whose body is not what Zoho documents. */
+export const unexpectedUpstreamReply = (what: string, upstream?: UpstreamDetails) =>
+  upstreamError(`Zoho Payments sent an unexpected reply to ${what}.`, upstream);

@@ -1,0 +1,123 @@
+import type { MutationResolvers, UserError } from '../generated/graphql';
+import { expiryMonthToZoho, expiryYearToZoho } from '../mapping/card-expiry';
+import type { ZohoUpdatePaymentMethodRequest } from '../datasources/zoho-types';
+import {
+  validateCreatePaymentMethodSessionInput,
+  validateDeletePaymentMethodInput,
+  validateUpdatePaymentMethodInput,
+  type ValidUpdatePaymentMethodInput,
+} from '../validation';
+import { userErrorFromUpstream } from './user-errors';
+
+export const Mutation: MutationResolvers = {
+  createPaymentMethodSession: async (_, { input }, { dataSources }) => {
+    const { zohoPayments } = dataSources;
+    const valid = validateCreatePaymentMethodSessionInput(input);
+    if (!valid.ok) return { paymentMethodSession: null, userErrors: valid.userErrors };
+    try {
+      const session = await zohoPayments.createPaymentMethodSession({
+        customer_id: valid.value.customerId,
+        ...(valid.value.description !== undefined && { description: valid.value.description }),
+      });
+      // Zoho's create reply carries no status: a new session is CREATED (contract.md).
+      return { paymentMethodSession: { ...session, status: session.status ?? 'created' }, userErrors: [] };
+    } catch (error) {
+      return { paymentMethodSession: null, userErrors: [userErrorOrThrow(error, ['input', 'customerId'])] };
+    }
+  },
+
+  updatePaymentMethod: async (_, { input }, { dataSources, loaders, now }) => {
+    const { zohoPayments } = dataSources;
+    const valid = validateUpdatePaymentMethodInput(input, now());
+    if (!valid.ok) return { paymentMethod: null, userErrors: valid.userErrors };
+    const { id } = valid.value;
+
+    // Zoho needs the method's type, and a card change on an ACH account is the caller's mistake.
+    const current = await loaders.paymentMethod.load(id);
+    if (!current) {
+      return { paymentMethod: null, userErrors: [notFound(['input', 'id'])] };
+    }
+    const type = current.type.toLowerCase();
+    const mismatch = typeMismatch(valid.value, type);
+    if (mismatch) return { paymentMethod: null, userErrors: [mismatch] };
+
+    try {
+      const updated = await zohoPayments.updatePaymentMethod(id, toZohoUpdate(valid.value, type === 'card' ? 'card' : 'ach_debit'));
+      loaders.paymentMethod.clear(id).prime(id, updated);
+      return { paymentMethod: updated, userErrors: [] };
+    } catch (error) {
+      return { paymentMethod: null, userErrors: [userErrorOrThrow(error, ['input', 'id'])] };
+    }
+  },
+
+  deletePaymentMethod: async (_, { input }, { dataSources, loaders }) => {
+    const { zohoPayments } = dataSources;
+    const valid = validateDeletePaymentMethodInput(input);
+    if (!valid.ok) return { deletedPaymentMethodId: null, userErrors: valid.userErrors };
+    const { id } = valid.value;
+    try {
+      await zohoPayments.deletePaymentMethod(id);
+      loaders.paymentMethod.clear(id);
+      return { deletedPaymentMethodId: id, userErrors: [] };
+    } catch (error) {
+      return { deletedPaymentMethodId: null, userErrors: [userErrorOrThrow(error, ['input', 'id'])] };
+    }
+  },
+};
+
+function userErrorOrThrow(error: unknown, notFoundField: string[]): UserError {
+  const userError = userErrorFromUpstream(error, notFoundField);
+  if (!userError) throw error;
+  return userError;
+}
+
+const notFound = (field: string[]): UserError => ({
+  field,
+  code: 'NOT_FOUND',
+  message: 'No such payment method in this Zoho Payments account.',
+});
+
+function typeMismatch(input: ValidUpdatePaymentMethodInput, zohoType: string): UserError | null {
+  if (input.card && zohoType !== 'card') {
+    return {
+      field: ['input', 'card'],
+      code: 'TYPE_MISMATCH',
+      message: `This payment method is of type ${zohoType.toUpperCase()}, not CARD: send "achDebit" instead of "card".`,
+    };
+  }
+  if (input.achDebit && zohoType !== 'ach_debit') {
+    return {
+      field: ['input', 'achDebit'],
+      code: 'TYPE_MISMATCH',
+      message: `This payment method is of type ${zohoType.toUpperCase()}, not ACH_DEBIT: send "card" instead of "achDebit".`,
+    };
+  }
+  return null;
+}
+
+/** The validated input as Zoho's `PUT /paymentmethods/{id}` body. */
+function toZohoUpdate(input: ValidUpdatePaymentMethodInput, type: 'card' | 'ach_debit'): ZohoUpdatePaymentMethodRequest {
+  const body: ZohoUpdatePaymentMethodRequest = { type };
+  if (input.card) {
+    body.card = {
+      expiry_month: expiryMonthToZoho(input.card.expiryMonth),
+      expiry_year: expiryYearToZoho(input.card.expiryYear),
+    };
+  }
+  if (input.achDebit) {
+    body.ach_debit = { account_holder_type: input.achDebit.accountHolderType === 'COMPANY' ? 'company' : 'individual' };
+  }
+  if (input.billingAddress) {
+    const a = input.billingAddress;
+    body.billing_address = {
+      ...(a.name !== undefined && { name: a.name }),
+      ...(a.addressLine1 !== undefined && { address_line1: a.addressLine1 }),
+      ...(a.addressLine2 !== undefined && { address_line2: a.addressLine2 }),
+      ...(a.city !== undefined && { city: a.city }),
+      ...(a.state !== undefined && { state: a.state }),
+      country: a.country,
+      ...(a.postalCode !== undefined && { postal_code: a.postalCode }),
+    };
+  }
+  return body;
+}

@@ -1,0 +1,55 @@
+import { upstreamError } from '../errors';
+import type { GatewayContext } from '../context';
+import type { PaymentMethodResolvers, PaymentMethodStatus, PaymentMethodType } from '../generated/graphql';
+import type { ZohoPaymentMethod, ZohoPaymentMethodRef } from '../datasources/zoho-types';
+import { toSchemaEnum } from '../mapping/enums';
+import { zohoTime } from '../mapping/zoho-time';
+
+const STATUSES: readonly PaymentMethodStatus[] = ['ACTIVE', 'EXPIRED', 'BLOCKED', 'PROCESSING', 'DELETED'];
+
+export const PaymentMethod: PaymentMethodResolvers = {
+  __resolveReference: (reference, { loaders }) => loaders.paymentMethod.load(reference.id),
+  id: (pm) => pm.payment_method_id,
+  type: async (pm, _, ctx) => paymentMethodType((pm.type ? pm : await complete(pm, ctx)).type),
+  customer: (pm, _, ctx) => complete(pm, ctx),
+  status: async (pm, _, ctx) =>
+    toSchemaEnum((pm.status ? pm : await complete(pm, ctx)).status, STATUSES, 'UNKNOWN', 'PaymentMethodStatus', ctx.logger),
+  currency: async (pm, _, ctx) => (await complete(pm, ctx)).currency ?? null,
+  details: async (pm, _, ctx) => {
+    const full = await complete(pm, ctx);
+    const type = paymentMethodType(full.type);
+    // zoho-types checks that a card method carries `card` and an ACH method `ach_debit`.
+    if (type === 'CARD' && full.card) return { __typename: 'CardDetails', ...full.card };
+    if (type === 'ACH_DEBIT' && full.ach_debit) return { __typename: 'AchDebitDetails', ...full.ach_debit };
+    throw upstreamError(`Zoho sent payment method ${full.payment_method_id} without its ${full.type} details.`);
+  },
+  billingAddress: async (pm, _, ctx) => (await complete(pm, ctx)).billing_address ?? null,
+  createdAt: async (pm, _, ctx) => {
+    const createdAt = zohoTime(pm.created_time ?? (await complete(pm, ctx)).created_time);
+    if (!createdAt) throw upstreamError(`Zoho sent payment method ${pm.payment_method_id} without a valid created_time.`);
+    return createdAt;
+  },
+  updatedAt: async (pm, _, ctx) => zohoTime((await complete(pm, ctx)).last_modified_time),
+};
+
+/** Zoho's payment method type; one the schema cannot represent is an upstream error. */
+function paymentMethodType(raw: string | null | undefined): PaymentMethodType {
+  const upper = raw?.toUpperCase();
+  if (upper === 'CARD' || upper === 'ACH_DEBIT') return upper;
+  throw upstreamError(`Zoho sent a payment method type this gateway does not support: ${String(raw).slice(0, 32)}.`);
+}
+
+const isComplete = (pm: ZohoPaymentMethodRef): pm is ZohoPaymentMethod => 'customer_id' in pm;
+
+/**
+ * The full payment method. A session carries only a partial one; the rest comes from the payment
+ * method endpoint through the request's DataLoader (one call per id per request).
+ */
+async function complete(pm: ZohoPaymentMethodRef, { loaders }: GatewayContext): Promise<ZohoPaymentMethod> {
+  if (isComplete(pm)) return pm;
+  const full = await loaders.paymentMethod.load(pm.payment_method_id);
+  if (!full) {
+    throw upstreamError(`Zoho no longer has payment method ${pm.payment_method_id}, which the session refers to.`);
+  }
+  return full;
+}

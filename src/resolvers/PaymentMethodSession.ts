@@ -1,0 +1,17 @@
+import type { PaymentMethodSessionResolvers, PaymentMethodSessionStatus } from '../generated/graphql';
+import { toSchemaEnum } from '../mapping/enums';
+import { zohoTime } from '../mapping/zoho-time';
+
+const STATUSES: readonly PaymentMethodSessionStatus[] = ['CREATED', 'SUCCEEDED', 'FAILED', 'EXPIRED'];
+
+export const PaymentMethodSession: PaymentMethodSessionResolvers = {
+  __resolveReference: (reference, { loaders }) => loaders.paymentMethodSession.load(reference.id),
+  id: (session) => session.payment_method_session_id,
+  customer: (session) => session,
+  description: (session) => session.description ?? null,
+  status: (session, _, { logger }) =>
+    toSchemaEnum(session.status, STATUSES, 'UNKNOWN', 'PaymentMethodSessionStatus', logger),
+  createdAt: (session) => zohoTime(session.created_time),
+  // Partial (id, type, status, created time): PaymentMethod loads the rest when asked for it.
+  paymentMethod: (session) => session.payment_method ?? null,
+};
