@@ -18,6 +18,7 @@ import { buildContext, type GatewayContext } from './context';
 import { createZohoFetcher } from './datasources/ZohoPaymentsAPI';
 import { ErrorCode } from './errors';
 import type { Logger } from './logger';
+import { requestLogPlugin } from './plugins/requestLog';
 import { buildSchema } from './schema';
 
 export interface GatewayOptions {
@@ -54,6 +55,7 @@ export function createApolloServer(options: GatewayOptions, plugins: ApolloServe
     plugins: [
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
+      requestLogPlugin(),
       ...plugins,
     ],
     formatError: (formatted, error) => maskUnexpected(formatted, error, options.logger),

@@ -17,6 +17,8 @@ import { isExpiryPast } from './mapping/card-expiry';
 /** Zoho ids are decimal strings of up to 19 digits; they are never parsed into JS numbers. */
 export const ZOHO_ID_PATTERN = /^\d{1,19}$/;
 export const MAX_IDS_PER_QUERY = 100;
+
+export const isZohoId = (value: unknown): value is string => typeof value === 'string' && ZOHO_ID_PATTERN.test(value);
 export const MAX_DESCRIPTION_LENGTH = 1000;
 const MAX_ADDRESS_FIELD_LENGTH = 255;
 

@@ -4,11 +4,14 @@ import type { PaymentMethodResolvers, PaymentMethodStatus, PaymentMethodType } f
 import type { ZohoPaymentMethod, ZohoPaymentMethodRef } from '../datasources/zoho-types';
 import { toSchemaEnum } from '../mapping/enums';
 import { zohoTime } from '../mapping/zoho-time';
+import { isZohoId } from '../validation';
 
 const STATUSES: readonly PaymentMethodStatus[] = ['ACTIVE', 'EXPIRED', 'BLOCKED', 'PROCESSING', 'DELETED'];
 
 export const PaymentMethod: PaymentMethodResolvers = {
-  __resolveReference: (reference, { loaders }) => loaders.paymentMethod.load(reference.id),
+  // A reference whose id cannot be a Zoho id names nothing: null, without an upstream call.
+  __resolveReference: (reference, { loaders }) =>
+    isZohoId(reference.id) ? loaders.paymentMethod.load(reference.id) : null,
   id: (pm) => pm.payment_method_id,
   type: async (pm, _, ctx) => paymentMethodType((pm.type ? pm : await complete(pm, ctx)).type),
   customer: (pm, _, ctx) => complete(pm, ctx),

@@ -1,11 +1,13 @@
 import type { PaymentMethodSessionResolvers, PaymentMethodSessionStatus } from '../generated/graphql';
 import { toSchemaEnum } from '../mapping/enums';
 import { zohoTime } from '../mapping/zoho-time';
+import { isZohoId } from '../validation';
 
 const STATUSES: readonly PaymentMethodSessionStatus[] = ['CREATED', 'SUCCEEDED', 'FAILED', 'EXPIRED'];
 
 export const PaymentMethodSession: PaymentMethodSessionResolvers = {
-  __resolveReference: (reference, { loaders }) => loaders.paymentMethodSession.load(reference.id),
+  __resolveReference: (reference, { loaders }) =>
+    isZohoId(reference.id) ? loaders.paymentMethodSession.load(reference.id) : null,
   id: (session) => session.payment_method_session_id,
   customer: (session) => session,
   description: (session) => session.description ?? null,
