@@ -78,7 +78,9 @@ function cardUpdateSchema(now: Date) {
         .max(2099, { message: 'The expiry year must have four digits, e.g. 2027.' }),
     })
     .superRefine((card, ctx) => {
-      if (isExpiryPast(card.expiryMonth, card.expiryYear, now)) {
+      // Only a well-formed expiry can be "past": a range error above is the one error to report.
+      const wellFormed = card.expiryMonth >= 1 && card.expiryMonth <= 12 && card.expiryYear >= 2000 && card.expiryYear <= 2099;
+      if (wellFormed && isExpiryPast(card.expiryMonth, card.expiryYear, now)) {
         const pastYear = card.expiryYear < now.getUTCFullYear();
         ctx.addIssue({
           code: 'custom',
@@ -95,7 +97,10 @@ const billingAddressSchema = z.object({
   addressLine2: optionalText(MAX_ADDRESS_FIELD_LENGTH),
   city: optionalText(MAX_ADDRESS_FIELD_LENGTH),
   state: optionalText(MAX_ADDRESS_FIELD_LENGTH),
-  country: z.string().regex(/^[A-Z]{2}$/, { message: 'The country must be an ISO 3166-1 alpha-2 code, e.g. US.' }),
+  country: z
+    .string()
+    .transform((country) => country.toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{2}$/, { message: 'The country must be an ISO 3166-1 alpha-2 code, e.g. US.' })),
   postalCode: optionalText(32),
 });
 

@@ -43,7 +43,7 @@ function warnUnknown(
   mappedTo: string | null,
   logger: Pick<Logger, 'warn'>,
 ): void {
-  const key = `${enumName}:${String(raw)}`;
+  const key = `${enumName}:${String(raw).trim().toUpperCase()}`;
   if (warned.has(key) || warned.size >= MAX_WARNED) return;
   warned.add(key);
   logger.warn(

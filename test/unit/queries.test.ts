@@ -1,0 +1,442 @@
+/**
+ * The three queries through the real server (schema, resolvers, context, datasource, loaders);
+ * only Zoho is mocked. Every upstream call is declared with its method, path, exact query and
+ * headers (zoho()), and counted: an extra call has no interceptor and fails the operation.
+ */
+import { resetUnknownEnumWarnings } from '../../src/mapping/enums';
+import { ACCOUNT_ID, createTestGateway, seed, zoho, type OperationResult, type TestGateway } from '../helpers';
+
+type Json = Record<string, unknown>;
+
+const CARD_ID = '1987000000724211';
+const ACH_ID = '1987000000724213';
+const SESSION_ID = '1987000000724209';
+const SESSION_METHOD_ID = '1987000000724215';
+const CUSTOMER_ID = '1987000000724207';
+const SEEDS_INSTANT = '2024-02-26T12:31:12.000Z'; // created_time 1708950672 (seconds)
+
+/** The seeds' card payment method (retrieve example), with overrides. */
+const card = (overrides: Json = {}): Json => ({
+  ...seed<{ payment_method: Json }>('retrieve-payment-method.response').payment_method,
+  ...overrides,
+});
+
+/** A card's `card` object with its checks replaced. */
+const cardWithChecks = (checks: Json): Json => ({
+  card_holder_name: 'Charles',
+  last_four_digits: '3212',
+  expiry_month: '01',
+  expiry_year: '26',
+  card_checks: checks,
+});
+
+/** An ACH debit payment method shaped like the seeds' attribute list. */
+const ach = (overrides: Json = {}): Json => ({
+  payment_method_id: ACH_ID,
+  customer_id: CUSTOMER_ID,
+  customer_name: 'Acme Corp',
+  customer_email: 'billing@acme.example',
+  type: 'ach_debit',
+  ach_debit: {
+    account_holder_name: 'Acme Corp',
+    routing_number: '110000000',
+    account_holder_type: 'company',
+    bank_name: 'First Detroit Bank',
+    account_type: 'savings',
+    last_four_digits: '6789',
+  },
+  status: 'active',
+  currency: 'USD',
+  created_time: 1708950672,
+  last_modified_time: 1708950672,
+  ...overrides,
+});
+
+/** The seeds' retrieved session (succeeded, with a partial payment method), with overrides. */
+const session = (overrides: Json = {}): Json => ({
+  ...seed<{ payment_method_session: Json }>('retrieve-session.response').payment_method_session,
+  ...overrides,
+});
+
+const methodReply = (paymentMethod: Json) => ({ code: 0, message: 'success', payment_method: paymentMethod });
+const sessionReply = (s: Json) => ({ code: 0, message: 'success', payment_method_session: s });
+const NOT_FOUND = { code: 'resource_does_not_exist', message: 'The requested resource does not exist.' };
+
+const getMethod = (id: string) => zoho().get(`/api/v1/paymentmethods/${id}`).query({ account_id: ACCOUNT_ID });
+const getSession = (id: string) => zoho().get(`/api/v1/paymentmethodsessions/${id}`).query({ account_id: ACCOUNT_ID });
+
+const PM_FIELDS = `
+  id type status currency createdAt updatedAt
+  customer { id name email }
+  billingAddress { name addressLine1 addressLine2 city state country postalCode }
+  details {
+    __typename
+    ... on CardDetails { cardholderName last4 expiryMonth expiryYear checks { addressLine postalCode cvc } }
+    ... on AchDebitDetails { accountHolderName accountHolderType bankName accountType routingNumber last4 }
+  }`;
+const PAYMENT_METHOD = `query ($id: ID!) { paymentMethod(id: $id) { ${PM_FIELDS} } }`;
+const PAYMENT_METHODS = `query ($ids: [ID!]!) { paymentMethods(ids: $ids) { id } }`;
+
+/** The seeds' card as the schema shows it. */
+const SEEDS_CARD = {
+  id: CARD_ID,
+  type: 'CARD',
+  status: 'ACTIVE',
+  currency: 'USD',
+  createdAt: SEEDS_INSTANT,
+  updatedAt: SEEDS_INSTANT,
+  customer: { id: CUSTOMER_ID, name: 'Charles', email: 'charles@example.com' },
+  billingAddress: null,
+  details: {
+    __typename: 'CardDetails',
+    cardholderName: 'Charles',
+    last4: '3212',
+    expiryMonth: 1,
+    expiryYear: 2026,
+    checks: { addressLine: 'PASS', postalCode: 'PASS', cvc: 'PASS' },
+  },
+};
+
+/** Runs an operation and reads its result as a client would, through JSON (DateTime becomes a string). */
+const run = async (query: string, variables?: Json): Promise<OperationResult> =>
+  JSON.parse(JSON.stringify(await gw.execute(query, variables))) as OperationResult;
+
+/** The upstream calls of the last operation, as "METHOD path". */
+const calls = (gw: TestGateway) => gw.lastUpstreamCalls().map((call) => `${call.method} ${call.path}`);
+
+/** The warnings logged so far, parsed. */
+const warnings = (gw: TestGateway) =>
+  gw.logs
+    .lines()
+    .map((line) => JSON.parse(line) as Json)
+    .filter((line) => line['level'] === 40);
+
+let gw: TestGateway;
+beforeEach(async () => {
+  resetUnknownEnumWarnings();
+  gw = await createTestGateway();
+});
+afterEach(() => gw.stop());
+
+describe('paymentMethod', () => {
+  it("maps the seeds' card example to every field", async () => {
+    getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
+    const r = await run(PAYMENT_METHOD, { id: CARD_ID });
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.paymentMethod).toEqual(SEEDS_CARD);
+    expect(calls(gw)).toEqual([`GET /api/v1/paymentmethods/${CARD_ID}`]);
+  });
+
+  it("maps the billing address of the seeds' update reply", async () => {
+    getMethod(CARD_ID).reply(200, seed('update-payment-method.response'));
+    const r = await run(PAYMENT_METHOD, { id: CARD_ID });
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.paymentMethod.billingAddress).toEqual({
+      name: 'Charles',
+      addressLine1: '123 Main St',
+      addressLine2: 'Apt 4B',
+      city: 'Detroit',
+      state: 'Michigan',
+      country: 'US',
+      postalCode: '12345',
+    });
+  });
+
+  it.each([
+    ['seconds', 1708950672, SEEDS_INSTANT],
+    ['milliseconds', 1708950672000, SEEDS_INSTANT],
+    ['milliseconds as a string', '1708950672000', SEEDS_INSTANT],
+    ['10^11 - 1 (still seconds)', 99_999_999_999, '5138-11-16T09:46:39.000Z'],
+    ['10^11 (milliseconds)', 100_000_000_000, '1973-03-03T09:46:40.000Z'],
+  ])('reads created_time in %s', async (_, createdTime, iso) => {
+    getMethod(CARD_ID).reply(200, methodReply(card({ created_time: createdTime, last_modified_time: createdTime })));
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { createdAt updatedAt } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.paymentMethod).toEqual({ createdAt: iso, updatedAt: iso });
+  });
+
+  it('reads a missing last_modified_time as a null updatedAt', async () => {
+    getMethod(CARD_ID).reply(200, methodReply(card({ last_modified_time: undefined })));
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { updatedAt } }`);
+    expect(r).toEqual({ data: { paymentMethod: { updatedAt: null } } });
+  });
+
+  it('maps an ACH debit method to AchDebitDetails', async () => {
+    getMethod(ACH_ID).reply(200, methodReply(ach()));
+    const r = await run(PAYMENT_METHOD, { id: ACH_ID });
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.paymentMethod).toEqual({
+      id: ACH_ID,
+      type: 'ACH_DEBIT',
+      status: 'ACTIVE',
+      currency: 'USD',
+      createdAt: SEEDS_INSTANT,
+      updatedAt: SEEDS_INSTANT,
+      customer: { id: CUSTOMER_ID, name: 'Acme Corp', email: 'billing@acme.example' },
+      billingAddress: null,
+      details: {
+        __typename: 'AchDebitDetails',
+        accountHolderName: 'Acme Corp',
+        accountHolderType: 'COMPANY',
+        bankName: 'First Detroit Bank',
+        accountType: 'savings',
+        routingNumber: '110000000',
+        last4: '6789',
+      },
+    });
+  });
+
+  it('is null when Zoho has no such payment method (404)', async () => {
+    getMethod(CARD_ID).reply(404, NOT_FOUND);
+    const r = await run(PAYMENT_METHOD, { id: CARD_ID });
+    expect(r).toEqual({ data: { paymentMethod: null } });
+    expect(calls(gw)).toHaveLength(1);
+  });
+
+  it.each([
+    ['letters', 'abc'],
+    ['digits and letters', '1987abc'],
+    ['an empty string', ''],
+    ['a negative number', '-1'],
+    ['a decimal', '1.5'],
+    ['surrounding spaces', ' 1987000000724211 '],
+    ['a path', '../paymentmethodsessions/1'],
+    ['20 digits', '12345678901234567890'],
+  ])('rejects an id of %s with BAD_USER_INPUT and no upstream call', async (_, id) => {
+    const r = await run(PAYMENT_METHOD, { id });
+    expect(r.data).toEqual({ paymentMethod: null });
+    expect(r.errors).toEqual([expect.objectContaining({ path: ['paymentMethod'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    expect(calls(gw)).toEqual([]);
+  });
+
+  it.each([
+    ['a string argument', '"9223372036854775807"'],
+    ['an integer literal', '9223372036854775807'],
+  ])('passes a 19-digit id above 2^53 through exactly, given as %s', async (_, literal) => {
+    const id = '9223372036854775807';
+    getMethod(id).reply(200, methodReply(card({ payment_method_id: id, customer_id: '9007199254740993' })));
+    const r = await run(`{ paymentMethod(id: ${literal}) { id customer { id } } }`);
+    expect(r).toEqual({ data: { paymentMethod: { id, customer: { id: '9007199254740993' } } } });
+  });
+});
+
+describe('upstream enum values', () => {
+  it.each([
+    ['active', 'ACTIVE'],
+    ['ACTIVE', 'ACTIVE'],
+    ['Active', 'ACTIVE'],
+    ['expired', 'EXPIRED'],
+    ['Blocked', 'BLOCKED'],
+    ['PROCESSING', 'PROCESSING'],
+    ['deleted', 'DELETED'],
+  ])('maps status %p to %s case-insensitively, without a warning', async (status, expected) => {
+    getMethod(CARD_ID).reply(200, methodReply(card({ status, type: 'CARD' })));
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { type status } }`);
+    expect(r).toEqual({ data: { paymentMethod: { type: 'CARD', status: expected } } });
+    expect(warnings(gw)).toEqual([]);
+  });
+
+  it.each([
+    ['PASS', 'Fail', 'unavailable', { addressLine: 'PASS', postalCode: 'FAIL', cvc: 'UNAVAILABLE' }],
+    ['unchecked', null, undefined, { addressLine: 'UNCHECKED', postalCode: 'UNCHECKED', cvc: 'UNCHECKED' }],
+  ])('maps card checks %p, %p, %p case-insensitively (absent is UNCHECKED)', async (a, p, c, expected) => {
+    getMethod(CARD_ID).reply(
+      200,
+      methodReply(card({ card: cardWithChecks({ address_line_check: a, postal_code_check: p, cvc_check: c }) })),
+    );
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { details { ... on CardDetails { checks { addressLine postalCode cvc } } } } }`);
+    expect(r).toEqual({ data: { paymentMethod: { details: { checks: expected } } } });
+    expect(warnings(gw)).toEqual([]);
+  });
+
+  it("maps an ACH holder type case-insensitively ('Individual')", async () => {
+    getMethod(ACH_ID).reply(200, methodReply(ach({ ach_debit: { ...(ach()['ach_debit'] as Json), account_holder_type: 'Individual' } })));
+    const r = await run(`{ paymentMethod(id: "${ACH_ID}") { details { ... on AchDebitDetails { accountHolderType } } } }`);
+    expect(r).toEqual({ data: { paymentMethod: { details: { accountHolderType: 'INDIVIDUAL' } } } });
+  });
+
+  it("maps an unknown status ('suspended') to UNKNOWN and warns once, across methods and requests", async () => {
+    getMethod(CARD_ID).times(2).reply(200, methodReply(card({ status: 'suspended' })));
+    getMethod(ACH_ID).reply(200, methodReply(ach({ status: 'suspended' })));
+    const r = await run(`{ paymentMethods(ids: ["${CARD_ID}", "${ACH_ID}"]) { status } }`);
+    expect(r).toEqual({ data: { paymentMethods: [{ status: 'UNKNOWN' }, { status: 'UNKNOWN' }] } });
+    const again = await run(`{ paymentMethod(id: "${CARD_ID}") { status } }`);
+    expect(again).toEqual({ data: { paymentMethod: { status: 'UNKNOWN' } } });
+    expect(warnings(gw)).toEqual([
+      expect.objectContaining({ enum: 'PaymentMethodStatus', upstreamValue: 'suspended', mappedTo: 'UNKNOWN' }),
+    ]);
+  });
+
+  it("maps an unknown card check ('weird') to UNCHECKED and warns once", async () => {
+    const checks = { address_line_check: 'weird', postal_code_check: 'weird', cvc_check: 'pass' };
+    getMethod(CARD_ID).reply(200, methodReply(card({ card: cardWithChecks(checks) })));
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { details { ... on CardDetails { checks { addressLine postalCode cvc } } } } }`);
+    expect(r).toEqual({
+      data: { paymentMethod: { details: { checks: { addressLine: 'UNCHECKED', postalCode: 'UNCHECKED', cvc: 'PASS' } } } },
+    });
+    expect(warnings(gw)).toEqual([
+      expect.objectContaining({ enum: 'CardCheckResult', upstreamValue: 'weird', mappedTo: 'UNCHECKED' }),
+    ]);
+  });
+
+  it("maps an unknown session status ('pending') to UNKNOWN and warns once", async () => {
+    getSession(SESSION_ID).times(2).reply(200, sessionReply(session({ status: 'pending' })));
+    for (let i = 0; i < 2; i += 1) {
+      const r = await run(`{ paymentMethodSession(id: "${SESSION_ID}") { status } }`);
+      expect(r).toEqual({ data: { paymentMethodSession: { status: 'UNKNOWN' } } });
+    }
+    expect(warnings(gw)).toEqual([
+      expect.objectContaining({ enum: 'PaymentMethodSessionStatus', upstreamValue: 'pending', mappedTo: 'UNKNOWN' }),
+    ]);
+  });
+});
+
+describe('paymentMethods', () => {
+  it('answers in the order of ids, with null where Zoho has none', async () => {
+    getMethod(ACH_ID).reply(200, methodReply(ach()));
+    getMethod('42').reply(404, NOT_FOUND);
+    getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
+    const r = await run(PAYMENT_METHODS, { ids: [ACH_ID, '42', CARD_ID] });
+    expect(r).toEqual({ data: { paymentMethods: [{ id: ACH_ID }, null, { id: CARD_ID }] } });
+  });
+
+  it('fetches a repeated id once', async () => {
+    getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
+    getMethod(ACH_ID).reply(200, methodReply(ach()));
+    const r = await run(PAYMENT_METHODS, { ids: [CARD_ID, ACH_ID, CARD_ID, CARD_ID] });
+    expect(r).toEqual({ data: { paymentMethods: [{ id: CARD_ID }, { id: ACH_ID }, { id: CARD_ID }, { id: CARD_ID }] } });
+    expect(calls(gw).sort()).toEqual([`GET /api/v1/paymentmethods/${CARD_ID}`, `GET /api/v1/paymentmethods/${ACH_ID}`].sort());
+  });
+
+  it('is an empty list for no ids, without an upstream call', async () => {
+    const r = await run(PAYMENT_METHODS, { ids: [] });
+    expect(r).toEqual({ data: { paymentMethods: [] } });
+    expect(calls(gw)).toEqual([]);
+  });
+
+  it('accepts 100 ids', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => String(1987000000724300n + BigInt(i)));
+    zoho()
+      .get(/^\/api\/v1\/paymentmethods\/\d+$/)
+      .query({ account_id: ACCOUNT_ID })
+      .times(100)
+      .reply(200, (uri) => methodReply(card({ payment_method_id: uri.split('?')[0]?.split('/').pop() })));
+    const r = await run(PAYMENT_METHODS, { ids });
+    expect(r).toEqual({ data: { paymentMethods: ids.map((id) => ({ id })) } });
+  });
+
+  it.each([
+    ['101 ids', Array.from({ length: 101 }, (_, i) => String(1000 + i))],
+    ['a non-digit id', [CARD_ID, 'abc']],
+    ['a 20-digit id', ['12345678901234567890']],
+  ])('rejects %s with BAD_USER_INPUT and no upstream call', async (_, ids) => {
+    const r = await run(PAYMENT_METHODS, { ids });
+    expect(r.data).toBeNull();
+    expect(r.errors).toEqual([expect.objectContaining({ path: ['paymentMethods'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    expect(calls(gw)).toEqual([]);
+  });
+
+  it('reports a failed id (Zoho 500) at its index and answers the others', async () => {
+    getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
+    getMethod('42').reply(500, { code: 'error', message: 'Internal error' });
+    getMethod(ACH_ID).reply(200, methodReply(ach()));
+    const r = await run(PAYMENT_METHODS, { ids: [CARD_ID, '42', ACH_ID] });
+    expect(r.data).toEqual({ paymentMethods: [{ id: CARD_ID }, null, { id: ACH_ID }] });
+    expect(r.errors).toEqual([
+      expect.objectContaining({
+        path: ['paymentMethods', 1],
+        extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', upstreamStatus: 500, upstreamCode: 'error' }),
+      }),
+    ]);
+  });
+});
+
+describe('paymentMethodSession', () => {
+  const PARTIAL = `{ id type status createdAt }`;
+
+  it("maps the seeds' retrieve example, answering the partial method without calling its endpoint", async () => {
+    getSession(SESSION_ID).reply(200, seed('retrieve-session.response'));
+    const r = await run(`{ paymentMethodSession(id: "${SESSION_ID}") {
+      id status description createdAt customer { id } paymentMethod ${PARTIAL} } }`);
+    expect(r).toEqual({
+      data: {
+        paymentMethodSession: {
+          id: SESSION_ID,
+          status: 'SUCCEEDED',
+          description: null,
+          createdAt: null,
+          customer: { id: CUSTOMER_ID },
+          paymentMethod: { id: SESSION_METHOD_ID, type: 'CARD', status: 'ACTIVE', createdAt: SEEDS_INSTANT },
+        },
+      },
+    });
+    expect(calls(gw)).toEqual([`GET /api/v1/paymentmethodsessions/${SESSION_ID}`]);
+  });
+
+  it('loads fields the partial method lacks once per id, however many fields and aliases need them', async () => {
+    getSession(SESSION_ID).reply(200, seed('retrieve-session.response'));
+    getMethod(SESSION_METHOD_ID).reply(200, methodReply(card({ payment_method_id: SESSION_METHOD_ID })));
+    const r = await run(`{
+      paymentMethodSession(id: "${SESSION_ID}") {
+        a: paymentMethod { id details { ... on CardDetails { last4 } } customer { name } }
+        b: paymentMethod { currency updatedAt customer { email } }
+      }
+      root: paymentMethod(id: "${SESSION_METHOD_ID}") { status }
+    }`);
+    expect(r).toEqual({
+      data: {
+        paymentMethodSession: {
+          a: { id: SESSION_METHOD_ID, details: { last4: '3212' }, customer: { name: 'Charles' } },
+          b: { currency: 'USD', updatedAt: SEEDS_INSTANT, customer: { email: 'charles@example.com' } },
+        },
+        root: { status: 'ACTIVE' },
+      },
+    });
+    expect(calls(gw).filter((call) => call.includes('/paymentmethods/'))).toEqual([
+      `GET /api/v1/paymentmethods/${SESSION_METHOD_ID}`,
+    ]);
+  });
+
+  it('loads the payment method again in the next request (nothing is cached across requests)', async () => {
+    getSession(SESSION_ID).times(2).reply(200, seed('retrieve-session.response'));
+    getMethod(SESSION_METHOD_ID).times(2).reply(200, methodReply(card({ payment_method_id: SESSION_METHOD_ID })));
+    const query = `{ paymentMethodSession(id: "${SESSION_ID}") { paymentMethod { currency } } }`;
+    for (let i = 0; i < 2; i += 1) {
+      expect(await run(query)).toEqual({ data: { paymentMethodSession: { paymentMethod: { currency: 'USD' } } } });
+      expect(calls(gw)).toHaveLength(2);
+    }
+  });
+
+  it('is null when Zoho has no such session (404)', async () => {
+    getSession(SESSION_ID).reply(404, NOT_FOUND);
+    const r = await run(`{ paymentMethodSession(id: "${SESSION_ID}") { id } }`);
+    expect(r).toEqual({ data: { paymentMethodSession: null } });
+  });
+
+  it('has a null paymentMethod while the session has none', async () => {
+    const created = { ...seed('session-attribute'), status: 'created' };
+    getSession(SESSION_ID).reply(200, sessionReply(created));
+    const r = await run(`{ paymentMethodSession(id: "${SESSION_ID}") {
+      status description createdAt paymentMethod { id } } }`);
+    expect(r).toEqual({
+      data: {
+        paymentMethodSession: {
+          status: 'CREATED',
+          description: 'Payment method session for customer 1987000000724207',
+          createdAt: SEEDS_INSTANT,
+          paymentMethod: null,
+        },
+      },
+    });
+    expect(calls(gw)).toHaveLength(1);
+  });
+
+  it.each([
+    ['letters', 'session-1'],
+    ['20 digits', '12345678901234567890'],
+  ])('rejects an id of %s with BAD_USER_INPUT and no upstream call', async (_, id) => {
+    const r = await run(`query ($id: ID!) { paymentMethodSession(id: $id) { id } }`, { id });
+    expect(r.errors?.map((e) => e.extensions?.['code'])).toEqual(['BAD_USER_INPUT']);
+    expect(calls(gw)).toEqual([]);
+  });
+});
