@@ -95,10 +95,37 @@ export function safeUpstreamMessage(message: string | undefined): string | undef
   return message
     .replace(/Zoho-oauthtoken\s+\S+/gi, 'Zoho-oauthtoken [Redacted]')
     .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
-    .replace(/\b\d{6,}(\d{4})\b/g, (digits, last4: string) =>
-      digits.length >= 12 && digits.length <= 19 && luhnValid(digits) ? `••••${last4}` : digits,
-    )
+    // 12-19 digits, alone or grouped by single spaces or dashes, with no digit right before or after.
+    .replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskCardNumbers)
     .slice(0, 300);
+}
+
+/**
+ * Masks every card number inside a run of digit groups ("4111 1111 1111 1111", "id 1 4111…"):
+ * the longest span of whole groups, 12 to 19 digits, that passes the Luhn check.
+ */
+function maskCardNumbers(run: string): string {
+  const groups = run.split(/[ -]/);
+  const separators = run.match(/[ -]/g) ?? [];
+  const out: string[] = [];
+  let i = 0;
+  while (i < groups.length) {
+    let masked = false;
+    for (let j = groups.length; j > i; j -= 1) {
+      const digits = groups.slice(i, j).join('');
+      if (digits.length >= 12 && digits.length <= 19 && luhnValid(digits)) {
+        out.push(`••••${digits.slice(-4)}`, j < groups.length ? (separators[j - 1] ?? '') : '');
+        i = j;
+        masked = true;
+        break;
+      }
+    }
+    if (!masked) {
+      out.push(groups[i] ?? '', i < groups.length - 1 ? (separators[i] ?? '') : '');
+      i += 1;
+    }
+  }
+  return out.join('');
 }
 
 function luhnValid(digits: string): boolean {
@@ -114,11 +141,16 @@ function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** The HTTP-date forms of RFC 9110: IMF-fixdate, and the obsolete RFC 850 and asctime forms. */
+const HTTP_DATE =
+  /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
 /** `Retry-After` as whole seconds: delta-seconds or an HTTP date; undefined when absent or bad. */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (!HTTP_DATE.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));

@@ -1,0 +1,86 @@
+/**
+ * src/config.ts: environment -> a typed, validated configuration that fails fast and names the
+ * variable that is wrong (contract.md, Configuration).
+ */
+import { ConfigError, loadConfig } from '../../src/config';
+
+function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, no upstream configured', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      zohoApiUrl: undefined,
+      zohoTimeoutMs: 10_000,
+      nodeEnv: 'development',
+      logLevel: 'info',
+    });
+  });
+
+  test('empty variables count as unset', () => {
+    expect(loadConfig({ PORT: '', ZOHO_API_URL: '', ZOHO_TIMEOUT_MS: '', NODE_ENV: '' })).toEqual(loadConfig({}));
+  });
+
+  test('valid overrides are read and typed', () => {
+    expect(
+      loadConfig({
+        PORT: '8080',
+        ZOHO_API_URL: 'https://payments.zoho.eu/api/v1',
+        ZOHO_TIMEOUT_MS: '2500',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+      }),
+    ).toEqual({
+      port: 8080,
+      zohoApiUrl: 'https://payments.zoho.eu/api/v1',
+      zohoTimeoutMs: 2500,
+      nodeEnv: 'production',
+      logLevel: 'warn',
+    });
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '0' })).toMatchObject({ nodeEnv: 'test', port: 0 });
+    expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zohoApiUrl).toBe('http://127.0.0.1:4010/api/v1');
+  });
+
+  test('a trailing slash is stripped from ZOHO_API_URL', () => {
+    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.in/api/v1/' }).zohoApiUrl).toBe('https://payments.zoho.in/api/v1');
+    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.com.au/api/v1//' }).zohoApiUrl).toBe(
+      'https://payments.zoho.com.au/api/v1',
+    );
+  });
+
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['ZOHO_TIMEOUT_MS', '0'],
+    ['ZOHO_TIMEOUT_MS', 'soon'],
+    ['ZOHO_API_URL', 'ftp://x'],
+    ['ZOHO_API_URL', 'not a url'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_LEVEL', 'loud'],
+  ])('%s=%j is a ConfigError that names %s', (variable, value) => {
+    const error = configErrorOf({ [variable]: value });
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toContain(variable);
+  });
+
+  test('several bad variables are all named in one error', () => {
+    const error = configErrorOf({ PORT: 'abc', NODE_ENV: 'staging', ZOHO_TIMEOUT_MS: '0' });
+    for (const variable of ['PORT', 'NODE_ENV', 'ZOHO_TIMEOUT_MS']) expect(error.message).toContain(variable);
+  });
+
+  test('a good variable is not named as bad', () => {
+    const error = configErrorOf({ PORT: '8080', NODE_ENV: 'staging' });
+    expect(error.message).toContain('NODE_ENV');
+    expect(error.message).not.toContain('PORT');
+  });
+});

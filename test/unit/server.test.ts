@@ -1,0 +1,245 @@
+/**
+ * The HTTP app of src/server.ts over real HTTP on 127.0.0.1 (contract.md, Transport; NODE_ENV in
+ * Configuration; "never a stack trace in production" in Errors). Zoho is nock.
+ */
+import nock from 'nock';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
+import { ACCOUNT_ID, AUTHORIZATION, CALLER_HEADERS, captureLogger, NOW, seed, zoho, ZOHO_API_URL, ZOHO_ORIGIN } from '../helpers';
+import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
+
+const PM_ID = '1987000000724211';
+const PM_PATH = `/api/v1/paymentmethods/${PM_ID}`;
+const PM_QUERY = `query PaymentMethod { paymentMethod(id: "${PM_ID}") { id type currency customer { name } } }`;
+const PM_DATA = { paymentMethod: { id: PM_ID, type: 'CARD', currency: 'USD', customer: { name: 'Charles' } } };
+
+interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+const started: RunningGateway[] = [];
+
+async function gateway(
+  nodeEnv: GatewayOptions['nodeEnv'],
+  /** null: no upstream configured (ZOHO_API_URL unset). */
+  upstream: string | null = ZOHO_API_URL,
+): Promise<{ gw: RunningGateway; logs: ReturnType<typeof captureLogger>; origin: string }> {
+  const logs = captureLogger();
+  const zohoApiUrl = upstream ?? undefined;
+  const gw = await startGateway({ zohoApiUrl, zohoTimeoutMs: 5000, nodeEnv, logger: logs.logger, now: () => NOW }, 0, '127.0.0.1');
+  started.push(gw);
+  return { gw, logs, origin: new URL(gw.url).origin };
+}
+
+/** Zoho answers the seeds' payment method once, to exactly this caller's GET. */
+function zohoServesPaymentMethod(patch: Record<string, unknown> = {}): nock.Scope {
+  const body = seed<{ payment_method: Record<string, unknown> }>('retrieve-payment-method.response');
+  Object.assign(body.payment_method, patch);
+  return zoho().get(PM_PATH).query({ account_id: ACCOUNT_ID }).reply(200, body);
+}
+
+function graphQLGetUrl(url: string, query: string): string {
+  const u = new URL(url);
+  u.searchParams.set('query', query);
+  return u.toString();
+}
+
+const expectJson = (reply: HttpReply) => expect(reply.headers['content-type']).toMatch(/^application\/json/);
+
+beforeAll(() => {
+  nock.enableNetConnect('127.0.0.1');
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((gw) => gw.stop()));
+  nock.disableNetConnect();
+});
+
+describe('health and readiness', () => {
+  test('GET /healthz is 200 JSON {status: "ok"}', async () => {
+    const { origin } = await gateway('test');
+    const reply = await httpRequest(`${origin}/healthz`);
+    expect(reply.status).toBe(200);
+    expectJson(reply);
+    expect(jsonOf(reply)).toEqual({ status: 'ok' });
+  });
+
+  test('GET /readyz is 200 JSON when ZOHO_API_URL is set, naming only the upstream origin', async () => {
+    const { origin } = await gateway('test');
+    const reply = await httpRequest(`${origin}/readyz`);
+    expect(reply.status).toBe(200);
+    expectJson(reply);
+    expect(jsonOf(reply)).toEqual({ status: 'ready', upstream: ZOHO_ORIGIN });
+  });
+
+  test('GET /readyz is 503 JSON when no upstream is configured (and /healthz stays 200)', async () => {
+    const { origin } = await gateway('test', null);
+    const ready = await httpRequest(`${origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expectJson(ready);
+    expect(jsonOf(ready)).toMatchObject({ status: 'not ready' });
+    const health = await httpRequest(`${origin}/healthz`);
+    expect(health.status).toBe(200);
+    expect(jsonOf(health)).toEqual({ status: 'ok' });
+  });
+});
+
+describe('the GraphQL transport', () => {
+  test('POST /graphql runs an operation and forwards the caller\'s credentials', async () => {
+    const { gw } = await gateway('test');
+    zohoServesPaymentMethod();
+    const reply = await postGraphQL(gw.url, { query: PM_QUERY }, CALLER_HEADERS);
+    expect(reply.status).toBe(200);
+    expectJson(reply);
+    expect(jsonOf(reply)).toEqual({ data: PM_DATA });
+  });
+
+  test('GET /graphql?query=... runs a query when the request is CSRF-safe (apollo-require-preflight)', async () => {
+    const { gw } = await gateway('test');
+    zohoServesPaymentMethod();
+    const reply = await httpRequest(graphQLGetUrl(gw.url, PM_QUERY), {
+      headers: { ...CALLER_HEADERS, 'apollo-require-preflight': 'true', accept: 'application/json' },
+    });
+    expect(reply.status).toBe(200);
+    expect(jsonOf(reply)).toEqual({ data: PM_DATA });
+  });
+
+  test('GET /graphql?query=... runs a query when it carries a JSON content-type', async () => {
+    const { gw } = await gateway('test');
+    zohoServesPaymentMethod();
+    const reply = await httpRequest(graphQLGetUrl(gw.url, PM_QUERY), {
+      headers: { ...CALLER_HEADERS, 'content-type': 'application/json' },
+    });
+    expect(reply.status).toBe(200);
+    expect(jsonOf(reply)).toEqual({ data: PM_DATA });
+  });
+
+  test('a simple GET (no preflight header, no content-type) is blocked by CSRF prevention: 400, no upstream call', async () => {
+    const { gw } = await gateway('test');
+    // No interceptor: with net connect disabled, an upstream call would fail the operation, not 400 it.
+    const reply = await httpRequest(graphQLGetUrl(gw.url, PM_QUERY), { headers: { ...CALLER_HEADERS } });
+    expect(reply.status).toBe(400);
+    expect(reply.text).toMatch(/Cross-Site Request Forgery/i);
+    expect(reply.text).not.toContain('Charles');
+  });
+
+  test('a mutation over GET is refused (GET is for queries)', async () => {
+    const { gw } = await gateway('test');
+    const mutation = 'mutation { deletePaymentMethod(input: { id: "1987000000724211" }) { deletedPaymentMethodId } }';
+    const reply = await httpRequest(graphQLGetUrl(gw.url, mutation), {
+      headers: { ...CALLER_HEADERS, 'apollo-require-preflight': 'true' },
+    });
+    expect(reply.status).toBe(405);
+    expect(jsonOf<GraphQLBody>(reply).data).toBeUndefined();
+  });
+
+  test('without credentials an operation fails with UNAUTHENTICATED before any upstream call', async () => {
+    const { gw } = await gateway('test');
+    const reply = await postGraphQL(gw.url, { query: PM_QUERY }, { 'x-zoho-account-id': ACCOUNT_ID });
+    const body = jsonOf<GraphQLBody>(reply);
+    expect(body.data).toEqual({ paymentMethod: null });
+    expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
+    expect(reply.text).not.toContain(AUTHORIZATION);
+  });
+});
+
+describe('development mode', () => {
+  test('GET /graphql from a browser serves the Apollo Sandbox landing page', async () => {
+    const { gw } = await gateway('development');
+    const reply = await httpRequest(gw.url, { headers: { accept: 'text/html' } });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/html/);
+    expect(reply.text).toMatch(/<!DOCTYPE html>/i);
+    expect(reply.text).toContain('embeddable-sandbox');
+  });
+
+  test('introspection is on, errors carry a stack trace and validation errors suggest field names', async () => {
+    const { gw } = await gateway('development');
+    const introspection = jsonOf<GraphQLBody>(
+      await postGraphQL(gw.url, { query: '{ __schema { queryType { name } } }' }),
+    );
+    expect(introspection).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+
+    zoho().get(PM_PATH).query({ account_id: ACCOUNT_ID }).reply(500, { code: 'error', message: 'Internal error' });
+    const failed = jsonOf<GraphQLBody>(await postGraphQL(gw.url, { query: PM_QUERY }, CALLER_HEADERS));
+    expect(failed.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: 500 });
+    expect(failed.errors?.[0]?.extensions?.['stacktrace']).toEqual(expect.any(Array));
+
+    const typo = await postGraphQL(gw.url, { query: `{ paymentMethd(id: "${PM_ID}") { id } }` });
+    expect(typo.status).toBe(400);
+    expect(jsonOf<GraphQLBody>(typo).errors?.[0]?.message).toContain('Did you mean "paymentMethod"');
+  });
+});
+
+describe('production mode', () => {
+  test('introspection is rejected', async () => {
+    const { gw } = await gateway('production');
+    for (const query of ['{ __schema { queryType { name } } }', '{ __type(name: "PaymentMethod") { name } }']) {
+      const reply = await postGraphQL(gw.url, { query });
+      expect(reply.status).toBe(400);
+      const body = jsonOf<GraphQLBody>(reply);
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+      expect(body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(reply.text).not.toContain('Query');
+    }
+  });
+
+  test('the landing page is not served', async () => {
+    const { gw } = await gateway('production');
+    const browsers: Array<Record<string, string>> = [{ accept: 'text/html' }, { accept: 'text/html', 'apollo-require-preflight': 'true' }];
+    for (const headers of browsers) {
+      const reply = await httpRequest(gw.url, { headers });
+      expect(reply.headers['content-type'] ?? '').not.toMatch(/text\/html/);
+      expect(reply.text).not.toMatch(/<!DOCTYPE|<html|embeddable-sandbox|sandbox/i);
+      // Apollo answers 406 (cannot answer HTML) or 400 (no query): an error either way, never the page.
+      expect([400, 406]).toContain(reply.status);
+    }
+  });
+
+  test('errors carry no stack trace', async () => {
+    const { gw } = await gateway('production');
+    zoho().get(PM_PATH).query({ account_id: ACCOUNT_ID }).reply(500, { code: 'error', message: 'Internal error' });
+    const reply = await postGraphQL(gw.url, { query: PM_QUERY }, CALLER_HEADERS);
+    const body = jsonOf<GraphQLBody>(reply);
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_ERROR', upstreamStatus: 500, upstreamCode: 'error' });
+    expect(reply.text).not.toMatch(/stacktrace|\n\s+at |\.ts:\d+/);
+
+    const invalid = await postGraphQL(gw.url, { query: '{ paymentMethod(id: 1) { nope } }' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.text).not.toMatch(/stacktrace|\n\s+at |\.ts:\d+/);
+  });
+
+  test('validation errors suggest no field names ("Did you mean")', async () => {
+    const { gw } = await gateway('production');
+    const reply = await postGraphQL(gw.url, { query: `{ paymentMethd(id: "${PM_ID}") { id } }` });
+    expect(reply.status).toBe(400);
+    const body = jsonOf<GraphQLBody>(reply);
+    expect(body.errors?.[0]?.message).toContain('Cannot query field "paymentMethd" on type "Query".');
+    expect(reply.text).not.toMatch(/Did you mean/i);
+    expect(reply.text).not.toContain('"paymentMethod"');
+  });
+
+  test('an unexpected internal error is masked: "Internal server error", INTERNAL_SERVER_ERROR, no raw value, no stack', async () => {
+    const { gw, logs } = await gateway('production');
+    // Not an ISO 4217 code: the Currency scalar refuses it when serializing.
+    zohoServesPaymentMethod({ currency: 'QQQ' });
+    const reply = await postGraphQL(gw.url, { query: PM_QUERY }, CALLER_HEADERS);
+    expect(reply.status).toBe(200);
+    const body = jsonOf<GraphQLBody>(reply);
+    expect(body.data).toEqual({ paymentMethod: { ...PM_DATA.paymentMethod, currency: null } });
+    expect(body.errors).toEqual([
+      {
+        message: 'Internal server error',
+        path: ['paymentMethod', 'currency'],
+        locations: expect.any(Array),
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      },
+    ]);
+    expect(reply.text).not.toContain('QQQ');
+    expect(reply.text).not.toMatch(/stacktrace|currency value|\n\s+at /i);
+    // ...while the operator still learns what happened.
+    expect(logs.text()).toContain('unexpected error while executing an operation');
+  });
+});
