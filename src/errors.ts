@@ -87,12 +87,16 @@ export function zohoErrorBody(body: unknown): { code?: string; message?: string 
 }
 
 /**
- * A message from Zoho, made safe to pass on: bounded in length, with anything shaped like an
- * OAuth token or a full card/account number masked.
+ * A message from Zoho, made safe to pass on: bounded in length, with the given secrets (the
+ * caller's token) and anything shaped like an OAuth token or a full card number masked.
  */
-export function safeUpstreamMessage(message: string | undefined): string | undefined {
+export function safeUpstreamMessage(message: string | undefined, secrets: readonly string[] = []): string | undefined {
   if (message === undefined) return undefined;
-  return message
+  // The caller's own token, whatever its shape, first: the patterns below only know common ones.
+  const withoutSecrets = secrets
+    .filter((secret) => secret.length >= 4)
+    .reduce((text, secret) => text.split(secret).join('[Redacted]'), message);
+  return withoutSecrets
     .replace(/Zoho-oauthtoken\s+\S+/gi, 'Zoho-oauthtoken [Redacted]')
     .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
     // 12-19 digits, alone or grouped by single spaces or dashes, with no digit right before or after.
@@ -164,11 +168,12 @@ export function errorFromUpstreamResponse(
   status: number,
   body: unknown,
   retryAfter?: string | null,
+  secrets: readonly string[] = [],
 ): GraphQLError {
   const zoho = zohoErrorBody(body);
   const upstream: UpstreamDetails = { upstreamStatus: status, upstreamCode: zoho.code };
-  const said = safeUpstreamMessage(zoho.message);
-  const because = said ? `: ${said}` : '.';
+  const said = safeUpstreamMessage(zoho.message, secrets)?.trim();
+  const because = said ? `: ${said}${/[.!?]$/.test(said) ? '' : '.'}` : '.';
 
   if (status === 401) {
     return unauthenticated(
@@ -183,7 +188,17 @@ export function errorFromUpstreamResponse(
     );
   }
   if (status === 429) return rateLimited(parseRetryAfter(retryAfter), upstream);
-  if (status === 404) return upstreamNotFound(`Zoho Payments found no such resource${because}`, upstream);
+  // Only Zoho's own "not found" counts: a bare 404 (an HTML page, an empty body) means the
+  // request never reached the API, e.g. a wrong ZOHO_API_URL, and must not read as "no such id".
+  if (zoho.code === 'resource_does_not_exist' || (status === 404 && zoho.code !== undefined)) {
+    return upstreamNotFound(`Zoho Payments found no such resource${because}`, upstream);
+  }
+  if (status === 404) {
+    return upstreamError(
+      'Zoho Payments answered 404 without its JSON error body: check that ZOHO_API_URL ends in /api/v1.',
+      upstream,
+    );
+  }
   if (status === 400 || status === 422) {
     return badUserInput(`Zoho Payments rejected the request${because}`, { ...upstream });
   }

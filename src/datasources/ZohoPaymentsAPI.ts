@@ -49,7 +49,7 @@ export interface ZohoCredentials {
 /** What one upstream call did, reported to the request that made it (for logs and metrics). */
 export interface UpstreamCall {
   method: string;
-  /** The path below the base URL, without the query (which holds the account id). */
+  /** The URL's path, e.g. `/api/v1/paymentmethods/123`, without the query (which holds the account id). */
   path: string;
   status: number | 'error';
   durationMs: number;
@@ -184,7 +184,9 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     response: FetcherResponse;
     parsedBody: unknown;
   }): Promise<GraphQLError> {
-    return errorFromUpstreamResponse(response.status, parsedBody, response.headers.get('retry-after'));
+    const { authorization } = this.#credentials;
+    const token = authorization.slice(authorization.indexOf(' ') + 1);
+    return errorFromUpstreamResponse(response.status, parsedBody, response.headers.get('retry-after'), [authorization, token]);
   }
 
   /** Times each call and reports it by path (never by URL: the query holds the account id). */
