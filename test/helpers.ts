@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import nock from 'nock';
 import { buildContext, type GatewayContext } from '../src/context';
 import { createLogger, type Logger } from '../src/logger';
@@ -93,4 +94,14 @@ export async function createTestGateway(
     lastUpstreamCalls: () => last?.upstreamCalls ?? [],
     stop: () => apollo.stop(),
   };
+}
+
+/** The GraphQLError a promise rejects with (fails the test when it resolves or throws anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GraphQLError);
+  return error as GraphQLError;
 }

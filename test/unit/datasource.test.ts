@@ -4,9 +4,8 @@
  * upstream-call report and credential forwarding. The error table lives in error-table.test.ts.
  */
 import nock from 'nock';
-import { GraphQLError } from 'graphql';
 import { ZohoPaymentsAPI, type UpstreamCall, type ZohoPaymentsAPIOptions } from '../../src/datasources/ZohoPaymentsAPI';
-import { ACCOUNT_ID, AUTHORIZATION, TOKEN, ZOHO_API_URL, captureLogger, seed, zoho } from '../helpers';
+import { rejection, ACCOUNT_ID, AUTHORIZATION, TOKEN, ZOHO_API_URL, captureLogger, seed, zoho } from '../helpers';
 
 const PM_ID = '1987000000724211';
 const SESSION_ID = '1987000000724209';
@@ -40,14 +39,6 @@ function scopeAt(origin: string, authorization = AUTHORIZATION): nock.Scope {
 /** What Node emits on a reset socket. (A plain `{ code }` object makes nock 14 + node-fetch hang.) */
 const connectionReset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
 
-async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GraphQLError);
-  return error as GraphQLError;
-}
 
 describe('ZohoPaymentsAPI: the documented requests and their unwrapped replies', () => {
   it('getPaymentMethod: GET /paymentmethods/{id}?account_id, returns payment_method', async () => {

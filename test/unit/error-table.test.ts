@@ -7,9 +7,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { GraphQLError } from 'graphql';
 import { ZohoPaymentsAPI } from '../../src/datasources/ZohoPaymentsAPI';
-import {
+import { rejection,
   ACCOUNT_ID,
   AUTHORIZATION,
   TOKEN,
@@ -332,14 +331,6 @@ function datasource(timeoutMs = 2000, baseURL = ZOHO_API_URL): ZohoPaymentsAPI {
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<GraphQLError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GraphQLError);
-  return error as GraphQLError;
-}
 
 /** The extensions a row expects, with the keys Zoho did not give left out entirely. */
 function expectedExtensions(row: Row): Record<string, unknown> {

@@ -6,11 +6,11 @@
 import type nock from 'nock';
 import { buildContext } from '../../src/context';
 import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, createTestGateway, seed, zoho, type OperationResult, type TestGateway } from '../helpers';
+import { ACH_ID, achPaymentMethod } from '../fixtures/payment-methods';
 
 type Json = Record<string, unknown>;
 
 const CARD_ID = '1987000000724211';
-const ACH_ID = '1987000000724213';
 const CUSTOMER_ID = '1987000000724207';
 const SESSION_ID = '1987000000724209';
 const SEEDS_INSTANT = '2024-02-26T12:31:12.000Z';
@@ -23,25 +23,7 @@ const cardExpiring = (month: string, year: string): Json => {
   const base = card();
   return { ...base, card: { ...(base['card'] as Json), expiry_month: month, expiry_year: year } };
 };
-const ach = (holderType = 'company'): Json => ({
-  payment_method_id: ACH_ID,
-  customer_id: CUSTOMER_ID,
-  customer_name: 'Acme Corp',
-  customer_email: 'billing@acme.example',
-  type: 'ach_debit',
-  ach_debit: {
-    account_holder_name: 'Acme Corp',
-    routing_number: '110000000',
-    account_holder_type: holderType,
-    bank_name: 'First Detroit Bank',
-    account_type: 'savings',
-    last_four_digits: '6789',
-  },
-  status: 'active',
-  currency: 'USD',
-  created_time: 1708950672,
-  last_modified_time: 1708950672,
-});
+const ach = (holderType = 'company'): Json => achPaymentMethod({}, holderType);
 const methodReply = (paymentMethod: Json) => ({ code: 0, message: 'success', payment_method: paymentMethod });
 const NOT_FOUND = { code: 'resource_does_not_exist', message: 'The requested resource does not exist.' };
 

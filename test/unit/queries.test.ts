@@ -5,11 +5,11 @@
  */
 import { resetUnknownEnumWarnings } from '../../src/mapping/enums';
 import { ACCOUNT_ID, createTestGateway, seed, zoho, type OperationResult, type TestGateway } from '../helpers';
+import { ACH_ID, achPaymentMethod } from '../fixtures/payment-methods';
 
 type Json = Record<string, unknown>;
 
 const CARD_ID = '1987000000724211';
-const ACH_ID = '1987000000724213';
 const SESSION_ID = '1987000000724209';
 const SESSION_METHOD_ID = '1987000000724215';
 const CUSTOMER_ID = '1987000000724207';
@@ -30,27 +30,7 @@ const cardWithChecks = (checks: Json): Json => ({
   card_checks: checks,
 });
 
-/** An ACH debit payment method shaped like the seeds' attribute list. */
-const ach = (overrides: Json = {}): Json => ({
-  payment_method_id: ACH_ID,
-  customer_id: CUSTOMER_ID,
-  customer_name: 'Acme Corp',
-  customer_email: 'billing@acme.example',
-  type: 'ach_debit',
-  ach_debit: {
-    account_holder_name: 'Acme Corp',
-    routing_number: '110000000',
-    account_holder_type: 'company',
-    bank_name: 'First Detroit Bank',
-    account_type: 'savings',
-    last_four_digits: '6789',
-  },
-  status: 'active',
-  currency: 'USD',
-  created_time: 1708950672,
-  last_modified_time: 1708950672,
-  ...overrides,
-});
+const ach = (overrides: Json = {}): Json => achPaymentMethod(overrides);
 
 /** The seeds' retrieved session (succeeded, with a partial payment method), with overrides. */
 const session = (overrides: Json = {}): Json => ({
