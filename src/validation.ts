@@ -74,8 +74,8 @@ function cardUpdateSchema(now: Date) {
       expiryYear: z
         .number()
         .int()
-        .min(2000, { message: 'The expiry year must have four digits, e.g. 2027.' })
-        .max(2099, { message: 'The expiry year must have four digits, e.g. 2027.' }),
+        .min(2000, { message: 'The expiry year must be four digits, from 2000 to 2099 (e.g. 2027).' })
+        .max(2099, { message: 'The expiry year must be four digits, from 2000 to 2099 (e.g. 2027).' }),
     })
     .superRefine((card, ctx) => {
       // Only a well-formed expiry can be "past": a range error above is the one error to report.
