@@ -221,4 +221,7 @@ export function errorFromFetchFailure(error: unknown, timeoutMs: number): GraphQ
 
 /** A reply whose status says success but whose body is not what Zoho documents. */
 export const unexpectedUpstreamReply = (what: string, upstream?: UpstreamDetails) =>
-  upstreamError(`Zoho Payments sent an unexpected reply to ${what}.`, upstream);
+  upstreamError(
+    `Zoho Payments sent an unexpected reply to ${what}. Try again later; if it persists, check that ZOHO_API_URL points at Zoho Payments' /api/v1.`,
+    upstream,
+  );
