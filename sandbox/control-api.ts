@@ -1,0 +1,289 @@
+/**
+ * The control API under `/__sandbox/` (README.md): reset, seed, tokens, completing a session as
+ * the customer would, fault injection, the rate limit and the request journal.
+ */
+import { z } from 'zod';
+import { SandboxError, invalidParameter } from './errors';
+import { faultSchema, type FaultQueue, type Journal } from './faults';
+import { parseJsonObject, success, validate, type Reply } from './http';
+import {
+  bankAccountOutcome,
+  cardOutcome,
+  lastFour,
+  normalizeCardNumber,
+  passesAbaChecksum,
+  passesLuhn,
+} from './instruments';
+import { SCOPES, cardExpired, type SandboxStore, type StoredPaymentMethod } from './store';
+import { billingAddressBody } from './zoho-api';
+
+const digits = z.string().regex(/^\d{1,19}$/);
+const text = z.string().max(1000);
+const checkResult = z.enum(['pass', 'fail', 'unavailable', 'unchecked']);
+/** Seconds below 10^11, milliseconds otherwise (the contract's rule for Zoho's timestamps). */
+const timestamp = z.number().int().nonnegative().transform((t) => (t < 1e11 ? t * 1000 : t));
+
+const seedPaymentMethod = z.object({
+  payment_method_id: digits.optional(),
+  customer_id: digits,
+  customer_name: text.optional(),
+  customer_email: text.optional(),
+  type: z.enum(['card', 'ach_debit']),
+  card: z
+    .object({
+      card_holder_name: text.optional(),
+      last_four_digits: z.string().regex(/^\d{4}$/),
+      expiry_month: z.string().regex(/^(0[1-9]|1[0-2])$/),
+      expiry_year: z.string().regex(/^\d{2}$/),
+      card_checks: z
+        .object({ address_line_check: checkResult, postal_code_check: checkResult, cvc_check: checkResult })
+        .default({ address_line_check: 'pass', postal_code_check: 'pass', cvc_check: 'pass' }),
+    })
+    .optional(),
+  ach_debit: z
+    .object({
+      account_holder_name: text.optional(),
+      routing_number: z.string().regex(/^\d{9}$/).optional(),
+      account_holder_type: z.enum(['individual', 'company']).optional(),
+      bank_name: text.optional(),
+      account_type: text.optional(),
+      last_four_digits: z.string().regex(/^\d{4}$/),
+    })
+    .optional(),
+  status: z.enum(['active', 'expired', 'blocked', 'processing', 'deleted']).default('active'),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  billing_address: billingAddressBody.optional(),
+  created_time: timestamp.optional(),
+  last_modified_time: timestamp.optional(),
+});
+
+const seedSession = z.object({
+  payment_method_session_id: digits.optional(),
+  customer_id: digits,
+  description: text.optional(),
+  status: z.enum(['created', 'succeeded', 'failed', 'expired']).default('created'),
+  created_time: timestamp.optional(),
+  payment_method_id: digits.optional(),
+});
+
+export const seedSchema = z.object({
+  account_id: digits,
+  customers: z
+    .array(z.object({ customer_id: digits, customer_name: text.optional(), customer_email: text.optional() }))
+    .default([]),
+  payment_methods: z.array(seedPaymentMethod).default([]),
+  payment_method_sessions: z.array(seedSession).default([]),
+});
+/** What `POST /__sandbox/seed` takes: Zoho-shaped objects (the seeds' JSON). */
+export type SeedInput = z.input<typeof seedSchema>;
+
+const tokenBody = z.object({
+  token: z.string().regex(/^\S{1,2048}$/),
+  account_id: digits,
+  scopes: z
+    .array(z.string().transform((s) => s.replace(/^ZohoPay\.paymentmethods\./, '')).pipe(z.enum(SCOPES)))
+    .default([...SCOPES]),
+});
+
+const completeBody = z.object({
+  card: z
+    .object({
+      number: z.string().max(40),
+      expiry_month: z.string().regex(/^(0?[1-9]|1[0-2])$/).optional(),
+      expiry_year: z.string().regex(/^(\d{2}|\d{4})$/).optional(),
+      cvc: z.string().regex(/^\d{3,4}$/).optional(),
+      card_holder_name: text.optional(),
+    })
+    .optional(),
+  ach_debit: z
+    .object({
+      routing_number: z.string().max(20),
+      account_number: z.string().max(40),
+      account_holder_name: text.optional(),
+      account_holder_type: z.enum(['individual', 'company']).default('individual'),
+      account_type: z.enum(['checking', 'savings']).default('checking'),
+      bank_name: text.default('Sandbox Test Bank'),
+    })
+    .optional(),
+  billing_address: billingAddressBody.optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+});
+
+const EXPECTED: Readonly<Record<string, string>> = {
+  'card.number': 'a card number of 12 to 19 digits',
+  'card.expiry_month': 'MM, 01 to 12',
+  'card.expiry_year': 'YY or YYYY',
+  'card.cvc': '3 or 4 digits',
+  'ach_debit.account_holder_type': 'individual or company',
+  'ach_debit.account_type': 'checking or savings',
+  'billing_address.country': 'a two-letter ISO 3166 country code such as US',
+  currency: 'a three-letter ISO 4217 code such as USD',
+};
+
+const rateLimitBody = z.object({ requests_per_minute: z.number().int().min(0).max(1_000_000) });
+
+export interface ControlDeps {
+  store: SandboxStore;
+  faults: FaultQueue;
+  journal: Journal;
+  /** Restores the start-up state (credentials and, unless asked not to, the fixtures). */
+  reset: (withFixtures: boolean) => void;
+}
+
+/** Handles `/__sandbox/...`; `path` is what follows the prefix. */
+export function handleControl(deps: ControlDeps, method: string, path: string, query: URLSearchParams, bodyText: string): Reply {
+  const { store, faults, journal } = deps;
+  const route = `${method} ${path.replace(/\/+$/, '')}`;
+  const session = /^POST paymentmethodsessions\/([^/]+)\/(complete|expire)$/.exec(route);
+  if (session) {
+    const accountId = accountOf(query);
+    const id = session[1] as string;
+    const result =
+      session[2] === 'complete'
+        ? store.completeSession(accountId, id, paymentMethodFrom(validate(completeBody, parseJsonObject(bodyText), EXPECTED), store.now()))
+        : store.expireSession(accountId, id);
+    return success({ payment_method_session: store.viewSession(accountId, result) });
+  }
+  switch (route) {
+    case 'GET health':
+      return { status: 200, body: { status: 'ok' } };
+    case 'POST reset': {
+      const body = parseJsonObject(bodyText);
+      deps.reset(body['fixtures'] !== false);
+      return success();
+    }
+    case 'POST seed':
+      return success(seed(store, validate(seedSchema, parseJsonObject(bodyText))));
+    case 'POST tokens': {
+      const body = validate(tokenBody, parseJsonObject(bodyText));
+      store.addToken(body.token, body.account_id, body.scopes);
+      return success({ token: { account_id: body.account_id, scopes: body.scopes.map((s) => `ZohoPay.paymentmethods.${s}`) } });
+    }
+    case 'POST faults':
+      return success({ fault: faults.add(validate(faultSchema, parseJsonObject(bodyText))) });
+    case 'GET faults':
+      return success({ faults: faults.list() });
+    case 'DELETE faults':
+      faults.clear();
+      return success();
+    case 'PUT rate-limit':
+      store.rateLimitPerMinute = validate(rateLimitBody, parseJsonObject(bodyText)).requests_per_minute;
+      return success({ requests_per_minute: store.rateLimitPerMinute });
+    case 'GET requests':
+      return success({ requests: journal.list() });
+    case 'DELETE requests':
+      journal.clear();
+      return success();
+    default:
+      throw new SandboxError(404, 'url_not_found', `No control endpoint ${method} /__sandbox/${path}.`);
+  }
+}
+
+/** Stores Zoho-shaped objects in one account; returns them as Zoho would send them. */
+export function seed(store: SandboxStore, input: z.output<typeof seedSchema>) {
+  const { account_id: accountId } = input;
+  for (const customer of input.customers) store.putCustomer(accountId, customer);
+  const methods = input.payment_methods.map((pm) => {
+    if (pm.type === 'card' && !pm.card) throw invalidParameter('card', 'required for type card');
+    if (pm.type === 'ach_debit' && !pm.ach_debit) throw invalidParameter('ach_debit', 'required for type ach_debit');
+    if (pm.customer_name !== undefined || pm.customer_email !== undefined) {
+      store.putCustomer(accountId, { customer_id: pm.customer_id, customer_name: pm.customer_name, customer_email: pm.customer_email });
+    }
+    const stored = store.putPaymentMethod(accountId, {
+      payment_method_id: pm.payment_method_id,
+      customer_id: pm.customer_id,
+      type: pm.type,
+      ...(pm.type === 'card' ? { card: pm.card } : { ach_debit: pm.ach_debit }),
+      status: pm.status,
+      currency: pm.currency,
+      billing_address: pm.billing_address,
+      createdAtMs: pm.created_time,
+      modifiedAtMs: pm.last_modified_time,
+    });
+    return store.viewPaymentMethod(accountId, stored);
+  });
+  const sessions = input.payment_method_sessions.map((s) => {
+    const stored = store.putSession(accountId, {
+      payment_method_session_id: s.payment_method_session_id,
+      customer_id: s.customer_id,
+      description: s.description,
+      status: s.status,
+      createdAtMs: s.created_time ?? store.now(),
+      payment_method_id: s.payment_method_id,
+    });
+    return store.viewSession(accountId, stored);
+  });
+  return { account_id: accountId, payment_methods: methods, payment_method_sessions: sessions };
+}
+
+function accountOf(query: URLSearchParams): string {
+  const accountId = query.get('account_id');
+  if (!accountId) throw new SandboxError(400, 'required_parameter_missing', 'account_id is required.');
+  if (!/^\d{1,19}$/.test(accountId)) throw new SandboxError(400, 'invalid_account_id', 'account_id must be digits.');
+  return accountId;
+}
+
+/**
+ * The payment method the customer's card or bank account becomes: only the last four digits of
+ * the number are kept. Undefined for a declined instrument (the session fails).
+ */
+function paymentMethodFrom(
+  body: z.output<typeof completeBody>,
+  nowMs: number,
+): Omit<StoredPaymentMethod, 'payment_method_id' | 'customer_id' | 'createdAtMs' | 'modifiedAtMs'> | undefined {
+  if ((body.card === undefined) === (body.ach_debit === undefined)) {
+    throw invalidParameter('card', 'exactly one of card or ach_debit');
+  }
+  const common = { currency: body.currency, ...(body.billing_address && { billing_address: body.billing_address }) };
+  if (body.card) {
+    const number = normalizeCardNumber(body.card.number);
+    if (!number || !passesLuhn(number)) throw invalidParameter('card.number', 'a card number of 12 to 19 digits that passes the Luhn check');
+    const now = new Date(nowMs);
+    const expiry = {
+      expiry_month: (body.card.expiry_month ?? '12').padStart(2, '0'),
+      expiry_year: (body.card.expiry_year ?? String(now.getUTCFullYear() + 3)).slice(-2),
+    };
+    if (cardExpired(expiry, nowMs)) throw invalidParameter('card.expiry_year', 'an expiry that has not passed');
+    const outcome = cardOutcome(number);
+    if (outcome.result === 'declined') return undefined;
+    const address = body.billing_address;
+    const check = (name: 'cvc_check' | 'postal_code_check' | 'address_line_check', given: boolean, missing: 'unchecked' | 'unavailable') =>
+      outcome.failedChecks.includes(name) ? 'fail' : given ? 'pass' : missing;
+    return {
+      type: 'card',
+      card: {
+        ...(body.card.card_holder_name !== undefined && { card_holder_name: body.card.card_holder_name }),
+        last_four_digits: lastFour(number),
+        ...expiry,
+        card_checks: {
+          address_line_check: check('address_line_check', Boolean(address?.address_line1), 'unavailable'),
+          postal_code_check: check('postal_code_check', Boolean(address?.postal_code), 'unavailable'),
+          cvc_check: check('cvc_check', body.card.cvc !== undefined, 'unchecked'),
+        },
+      },
+      status: outcome.status,
+      ...common,
+    };
+  }
+  const ach = body.ach_debit as NonNullable<typeof body.ach_debit>;
+  if (!passesAbaChecksum(ach.routing_number)) {
+    throw invalidParameter('ach_debit.routing_number', 'a 9-digit ABA routing number such as 110000000');
+  }
+  const accountNumber = ach.account_number.replace(/[\s-]/g, '');
+  if (!/^\d{4,17}$/.test(accountNumber)) throw invalidParameter('ach_debit.account_number', '4 to 17 digits');
+  const outcome = bankAccountOutcome(accountNumber);
+  if (outcome.result === 'declined') return undefined;
+  return {
+    type: 'ach_debit',
+    ach_debit: {
+      ...(ach.account_holder_name !== undefined && { account_holder_name: ach.account_holder_name }),
+      routing_number: ach.routing_number,
+      account_holder_type: ach.account_holder_type,
+      bank_name: ach.bank_name,
+      account_type: ach.account_type,
+      last_four_digits: lastFour(accountNumber),
+    },
+    status: outcome.status,
+    ...common,
+  };
+}
