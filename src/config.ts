@@ -7,8 +7,10 @@ import { z } from 'zod';
 export interface GatewayConfig {
   /** Port the gateway listens on. */
   port: number;
-  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "not configured". */
+  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "the embedded sandbox". */
   zohoApiUrl: string | undefined;
+  /** Port of the embedded sandbox, when `zohoApiUrl` is undefined (0 picks a free one). */
+  sandboxPort: number;
   /** Time limit for one upstream call, in milliseconds. */
   zohoTimeoutMs: number;
   /** `production` turns off introspection, the landing page and stack traces. */
@@ -22,6 +24,7 @@ const envSchema = z.object({
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
     .optional(),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   ZOHO_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -41,10 +44,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   }
-  const { PORT, ZOHO_API_URL, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL } = parsed.data;
+  const { PORT, ZOHO_API_URL, SANDBOX_PORT, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL } = parsed.data;
+  if (!ZOHO_API_URL && NODE_ENV === 'production') {
+    // The sandbox is a development tool with public test credentials: never a production upstream.
+    throw new ConfigError(
+      'Invalid configuration. ZOHO_API_URL is required when NODE_ENV=production (e.g. https://payments.zoho.com/api/v1); the embedded sandbox is for development only.',
+    );
+  }
   return {
     port: PORT,
     zohoApiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
+    sandboxPort: SANDBOX_PORT,
     zohoTimeoutMs: ZOHO_TIMEOUT_MS,
     nodeEnv: NODE_ENV,
     logLevel: LOG_LEVEL,

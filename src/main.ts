@@ -1,7 +1,9 @@
 /**
- * Entry point: reads the configuration, starts the gateway, and stops it cleanly on SIGTERM/SIGINT.
+ * Entry point: reads the configuration, starts the embedded sandbox when ZOHO_API_URL is not set,
+ * starts the gateway, and stops both cleanly on SIGTERM/SIGINT.
  */
 import { ConfigError, loadConfig } from './config';
+import { startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
 import { createLogger } from './logger';
 import { startGateway } from './server';
 
@@ -9,36 +11,47 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
 
-  if (!config.zohoApiUrl) {
-    // The embedded sandbox (issue #4) will be the default upstream; until it lands, say what to set.
-    throw new ConfigError(
-      'ZOHO_API_URL is not set. Point it at Zoho Payments, e.g. ZOHO_API_URL=https://payments.zoho.com/api/v1 npm start',
-    );
-  }
+  const embedded: EmbeddedSandbox | undefined = config.zohoApiUrl
+    ? undefined
+    : await startEmbeddedSandbox(config.sandboxPort).catch((error: unknown) => {
+        throw new ConfigError(
+          `Could not start the embedded sandbox on 127.0.0.1:${config.sandboxPort} (${(error as Error).message}). ` +
+            'Set SANDBOX_PORT to a free port (0 picks one), or ZOHO_API_URL to use Zoho.',
+        );
+      });
+  const zohoApiUrl = config.zohoApiUrl ?? (embedded as EmbeddedSandbox).sandbox.apiUrl;
 
   const gateway = await startGateway(
     {
-      zohoApiUrl: config.zohoApiUrl,
+      zohoApiUrl,
       zohoTimeoutMs: config.zohoTimeoutMs,
       nodeEnv: config.nodeEnv,
       logger,
+      ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }),
     },
     config.port,
   );
-  logger.info({ url: gateway.url, upstream: new URL(config.zohoApiUrl).origin }, `gateway ready at ${gateway.url}`);
+  logger.info(
+    { url: gateway.url, upstream: embedded ? 'embedded sandbox' : new URL(zohoApiUrl).origin },
+    `gateway ready at ${gateway.url}`,
+  );
+  if (embedded) process.stdout.write(embedded.banner(gateway.url));
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    gateway.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    gateway
+      .stop()
+      .then(() => embedded?.sandbox.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -30,6 +30,13 @@ export interface GatewayOptions {
   fetcher?: Fetcher;
   /** The clock the resolvers use; a fixed one in tests. */
   now?: () => Date;
+  /**
+   * What Apollo Sandbox (the landing page) opens with: an example operation and the headers to
+   * send. Set only for the embedded sandbox, whose test credentials are public.
+   */
+  landingPage?: { document?: string; variables?: Record<string, unknown>; headers?: Record<string, string> };
+  /** How /readyz names the upstream, e.g. "embedded sandbox" (default: the URL's origin). */
+  upstreamName?: string;
 }
 
 /** Codes a client may see as they are; any other error is masked as an internal error. */
@@ -53,7 +60,9 @@ export function createApolloServer(options: GatewayOptions, plugins: ApolloServe
     allowBatchedHttpRequests: false,
     logger: options.logger,
     plugins: [
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...options.landingPage }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       requestLogPlugin(),
       ...plugins,
@@ -99,7 +108,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    if (zohoApiUrl) res.json({ status: 'ready', upstream: new URL(zohoApiUrl).origin });
+    if (zohoApiUrl) res.json({ status: 'ready', upstream: options.upstreamName ?? new URL(zohoApiUrl).origin });
     else res.status(503).json({ status: 'not ready', reason: 'ZOHO_API_URL is not configured' });
   });
   app.use(

@@ -15,10 +15,11 @@ function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
 }
 
 describe('loadConfig', () => {
-  test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, no upstream configured', () => {
+  test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, the embedded sandbox on 4010', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
       zohoApiUrl: undefined,
+      sandboxPort: 4010,
       zohoTimeoutMs: 10_000,
       nodeEnv: 'development',
       logLevel: 'info',
@@ -41,11 +42,12 @@ describe('loadConfig', () => {
     ).toEqual({
       port: 8080,
       zohoApiUrl: 'https://payments.zoho.eu/api/v1',
+      sandboxPort: 4010,
       zohoTimeoutMs: 2500,
       nodeEnv: 'production',
       logLevel: 'warn',
     });
-    expect(loadConfig({ NODE_ENV: 'test', PORT: '0' })).toMatchObject({ nodeEnv: 'test', port: 0 });
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({ nodeEnv: 'test', port: 0, sandboxPort: 0 });
     expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zohoApiUrl).toBe('http://127.0.0.1:4010/api/v1');
   });
 
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
     ['PORT', '70000'],
     ['PORT', '-1'],
     ['PORT', '80.5'],
+    ['SANDBOX_PORT', '65536'],
     ['ZOHO_TIMEOUT_MS', '0'],
     ['ZOHO_TIMEOUT_MS', 'soon'],
     ['ZOHO_API_URL', 'ftp://x'],
@@ -82,5 +85,11 @@ describe('loadConfig', () => {
     const error = configErrorOf({ PORT: '8080', NODE_ENV: 'staging' });
     expect(error.message).toContain('NODE_ENV');
     expect(error.message).not.toContain('PORT');
+  });
+
+  test('production without ZOHO_API_URL is a ConfigError: the sandbox is never a production upstream', () => {
+    const error = configErrorOf({ NODE_ENV: 'production' });
+    expect(error.message).toContain('ZOHO_API_URL is required when NODE_ENV=production');
+    expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' }).nodeEnv).toBe('production');
   });
 });
