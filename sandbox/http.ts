@@ -35,6 +35,10 @@ export function readBody(req: IncomingMessage): Promise<string> {
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', reject);
+    // A client that goes away mid-body never sends 'end': settle anyway, so no handler waits forever.
+    req.on('close', () => {
+      if (!req.complete) reject(new SandboxError(400, 'invalid_json', 'The request body was cut off.'));
+    });
   });
 }
 

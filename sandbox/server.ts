@@ -68,6 +68,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = req.method ?? 'GET';
     const bodyPromise = readBody(req);
+    // Read now, awaited later (after a latency fault, say): a body that fails meanwhile is handled.
+    bodyPromise.catch(() => undefined);
 
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       send(res, await replyOrError(async () =>
