@@ -64,6 +64,8 @@ const seedSession = z.object({
   status: z.enum(['created', 'succeeded', 'failed', 'expired']).default('created'),
   created_time: timestamp.optional(),
   payment_method_id: digits.optional(),
+  /** The seeds' shape of a completed session: the partial payment method, of which the id counts. */
+  payment_method: z.object({ payment_method_id: digits }).optional(),
 });
 
 export const seedSchema = z.object({
@@ -71,7 +73,16 @@ export const seedSchema = z.object({
   customers: z
     .array(z.object({ customer_id: digits, customer_name: text.optional(), customer_email: text.optional() }))
     .default([]),
-  payment_methods: z.array(seedPaymentMethod).default([]),
+  payment_methods: z
+    .array(
+      seedPaymentMethod
+        .refine((pm) => pm.type !== 'card' || pm.card !== undefined, { message: 'required for type card', path: ['card'] })
+        .refine((pm) => pm.type !== 'ach_debit' || pm.ach_debit !== undefined, {
+          message: 'required for type ach_debit',
+          path: ['ach_debit'],
+        }),
+    )
+    .default([]),
   payment_method_sessions: z.array(seedSession).default([]),
 });
 /** What `POST /__sandbox/seed` takes: Zoho-shaped objects (the seeds' JSON). */
@@ -138,10 +149,13 @@ export function handleControl(deps: ControlDeps, method: string, path: string, q
   if (session) {
     const accountId = accountOf(query);
     const id = session[1] as string;
-    const result =
-      session[2] === 'complete'
-        ? store.completeSession(accountId, id, paymentMethodFrom(validate(completeBody, parseJsonObject(bodyText), EXPECTED), store.now()))
-        : store.expireSession(accountId, id);
+    if (session[2] === 'expire') {
+      return success({ payment_method_session: store.viewSession(accountId, store.expireSession(accountId, id)) });
+    }
+    // The session first (404, invalid_payment_session), then what the customer entered.
+    store.openSession(accountId, id);
+    const method = paymentMethodFrom(validate(completeBody, parseJsonObject(bodyText), EXPECTED), store.now());
+    const result = store.completeSession(accountId, id, method);
     return success({ payment_method_session: store.viewSession(accountId, result) });
   }
   switch (route) {
@@ -179,13 +193,14 @@ export function handleControl(deps: ControlDeps, method: string, path: string, q
   }
 }
 
-/** Stores Zoho-shaped objects in one account; returns them as Zoho would send them. */
+/**
+ * Stores Zoho-shaped objects in one account (already validated as a whole, so a bad seed stores
+ * nothing); returns them as Zoho would send them.
+ */
 export function seed(store: SandboxStore, input: z.output<typeof seedSchema>) {
   const { account_id: accountId } = input;
-  for (const customer of input.customers) store.putCustomer(accountId, customer);
+  const customers = input.customers.map((customer) => store.putCustomer(accountId, customer));
   const methods = input.payment_methods.map((pm) => {
-    if (pm.type === 'card' && !pm.card) throw invalidParameter('card', 'required for type card');
-    if (pm.type === 'ach_debit' && !pm.ach_debit) throw invalidParameter('ach_debit', 'required for type ach_debit');
     if (pm.customer_name !== undefined || pm.customer_email !== undefined) {
       store.putCustomer(accountId, { customer_id: pm.customer_id, customer_name: pm.customer_name, customer_email: pm.customer_email });
     }
@@ -209,11 +224,11 @@ export function seed(store: SandboxStore, input: z.output<typeof seedSchema>) {
       description: s.description,
       status: s.status,
       createdAtMs: s.created_time ?? store.now(),
-      payment_method_id: s.payment_method_id,
+      payment_method_id: s.payment_method_id ?? s.payment_method?.payment_method_id,
     });
     return store.viewSession(accountId, stored);
   });
-  return { account_id: accountId, payment_methods: methods, payment_method_sessions: sessions };
+  return { account_id: accountId, customers, payment_methods: methods, payment_method_sessions: sessions };
 }
 
 function accountOf(query: URLSearchParams): string {

@@ -65,11 +65,13 @@ export function parseJsonObject(text: string): Record<string, unknown> {
 export function validate<S extends z.ZodType>(schema: S, body: unknown, describe: Readonly<Record<string, string>> = {}): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  const name = path.join('.') || 'the request body';
-  if (valueAt(body, path) === undefined) throw requiredParameterMissing(name);
-  throw invalidParameter(name, describe[name] ?? issue?.message ?? 'not a valid value');
+  // A missing argument is reported before a malformed one, whatever the schema's field order.
+  const issues = parsed.error.issues.map((issue) => ({ issue, path: issue.path.map(String) }));
+  const missing = issues.find(({ path }) => valueAt(body, path) === undefined);
+  if (missing) throw requiredParameterMissing(missing.path.join('.') || 'the request body');
+  const first = issues[0];
+  const name = first?.path.join('.') || 'the request body';
+  throw invalidParameter(name, describe[name] ?? first?.issue.message ?? 'not a valid value');
 }
 
 function valueAt(value: unknown, path: readonly string[]): unknown {

@@ -95,7 +95,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const fault = faults.take(route.endpoint, accountId ?? undefined);
     if (fault?.type === 'latency') await sleep(fault.latency_ms);
     if (fault?.type === 'drop') {
-      journal.record({ ...entry, status: 'dropped', fault: 'drop', at: new Date().toISOString() });
+      journal.record({ ...entry, status: 'dropped', fault: 'drop', at: new Date(store.now()).toISOString() });
       req.socket.destroy();
       return;
     }
@@ -107,7 +107,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         return handleEndpoint(store, route.endpoint, account, route.id, await bodyPromise);
       }));
     await bodyPromise.catch(() => '');
-    journal.record({ ...entry, status: reply.status, fault: fault?.type ?? null, at: new Date().toISOString() });
+    journal.record({ ...entry, status: reply.status, fault: fault?.type ?? null, at: new Date(store.now()).toISOString() });
     send(res, reply);
   }
 

@@ -202,6 +202,19 @@ export class SandboxStore {
     return session;
   }
 
+  /** A session that can still be completed: `created`, not expired. */
+  openSession(accountId: string, id: string): StoredSession {
+    const session = this.getSession(accountId, id);
+    if (session.status !== 'created') {
+      throw new SandboxError(
+        400,
+        'invalid_payment_session',
+        `The payment method session is ${session.status}; only a created session can be completed.`,
+      );
+    }
+    return session;
+  }
+
   expireSession(accountId: string, id: string): StoredSession {
     const session = this.getSession(accountId, id);
     if (session.status !== 'created') {
@@ -220,14 +233,7 @@ export class SandboxStore {
     id: string,
     method: Omit<StoredPaymentMethod, 'payment_method_id' | 'customer_id' | 'createdAtMs' | 'modifiedAtMs'> | undefined,
   ): StoredSession {
-    const session = this.getSession(accountId, id);
-    if (session.status !== 'created') {
-      throw new SandboxError(
-        400,
-        'invalid_payment_session',
-        `The payment method session is ${session.status}; only a created session can be completed.`,
-      );
-    }
+    const session = this.openSession(accountId, id);
     if (!method) {
       session.status = 'failed';
       return session;

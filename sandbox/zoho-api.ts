@@ -46,9 +46,18 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     if (!match) continue;
     const target = route.methods[method];
     if (!target) return { kind: 'method_not_allowed', allow: Object.keys(route.methods) };
-    return { kind: 'endpoint', ...target, id: match[1] === undefined ? undefined : decodeURIComponent(match[1]) };
+    return { kind: 'endpoint', ...target, id: match[1] === undefined ? undefined : decodePathSegment(match[1]) };
   }
   return { kind: 'not_found' };
+}
+
+/** A path segment decoded; a malformed escape stays as sent (and is then not a valid id). */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 const ZOHO_ID = /^\d{1,19}$/;
@@ -141,36 +150,31 @@ export function handleEndpoint(
   id: string | undefined,
   bodyText: string,
 ): Reply {
-  if (id !== undefined && !ZOHO_ID.test(id)) {
-    throw invalidParameter(endpoint.endsWith('Session') ? 'payment_method_session_id' : 'payment_method_id', 'digits');
+  // Zoho's order: the body (JSON, then required, then well-formed arguments), then the path's id.
+  if (endpoint === 'createPaymentMethodSession') {
+    const body = validate(createSessionBody, parseJsonObject(bodyText), EXPECTED);
+    return success({ payment_method_session: store.viewCreatedSession(store.createSession(accountId, body)) });
+  }
+  const update = endpoint === 'updatePaymentMethod' ? validate(updateBody, parseJsonObject(bodyText), EXPECTED) : undefined;
+  if (id === undefined || !ZOHO_ID.test(id)) {
+    throw invalidParameter(endpoint === 'retrievePaymentMethodSession' ? 'payment_method_session_id' : 'payment_method_id', 'digits');
   }
   switch (endpoint) {
-    case 'createPaymentMethodSession': {
-      const body = validate(createSessionBody, parseJsonObject(bodyText), EXPECTED);
-      const session = store.createSession(accountId, body);
-      return success({ payment_method_session: store.viewCreatedSession(session) });
-    }
-    case 'retrievePaymentMethodSession': {
-      const session = store.getSession(accountId, id as string);
-      return success({ payment_method_session: store.viewSession(accountId, session) });
-    }
-    case 'retrievePaymentMethod': {
-      const method = store.getPaymentMethod(accountId, id as string);
-      return success({ payment_method: store.viewPaymentMethod(accountId, method) });
-    }
+    case 'retrievePaymentMethodSession':
+      return success({ payment_method_session: store.viewSession(accountId, store.getSession(accountId, id)) });
+    case 'retrievePaymentMethod':
+      return success({ payment_method: store.viewPaymentMethod(accountId, store.getPaymentMethod(accountId, id)) });
     case 'updatePaymentMethod': {
-      const body = validate(updateBody, parseJsonObject(bodyText), EXPECTED);
-      if (body.card && body.type !== 'card') throw invalidParameter('card', 'only for type card');
-      if (body.ach_debit && body.type !== 'ach_debit') throw invalidParameter('ach_debit', 'only for type ach_debit');
-      if (body.card && cardExpired(body.card, store.now())) {
+      const change = update as z.infer<typeof updateBody>;
+      if (change.card && change.type !== 'card') throw invalidParameter('card', 'only for type card');
+      if (change.ach_debit && change.type !== 'ach_debit') throw invalidParameter('ach_debit', 'only for type ach_debit');
+      if (change.card && cardExpired(change.card, store.now())) {
         throw invalidParameter('card.expiry_year', 'an expiry that has not passed');
       }
-      const method = store.updatePaymentMethod(accountId, id as string, body);
-      return success({ payment_method: store.viewPaymentMethod(accountId, method) });
+      return success({ payment_method: store.viewPaymentMethod(accountId, store.updatePaymentMethod(accountId, id, change)) });
     }
-    case 'deletePaymentMethod': {
-      store.deletePaymentMethod(accountId, id as string);
+    case 'deletePaymentMethod':
+      store.deletePaymentMethod(accountId, id);
       return success({}, 'Payment method deleted');
-    }
   }
 }
