@@ -402,23 +402,19 @@ export class SandboxStore {
   }
 
   #newSessionId(accountId: string): string {
-    const { sessions } = this.#account(accountId);
-    let id: string;
-    do {
-      id = String(this.#nextSessionId);
-      this.#nextSessionId += 1n;
-    } while (sessions.has(id));
-    return id;
+    return this.#unusedId('session', this.#account(accountId).sessions);
   }
 
   #newPaymentMethodId(accountId: string): string {
-    const { paymentMethods } = this.#account(accountId);
-    let id: string;
-    do {
-      id = String(this.#nextPaymentMethodId);
-      this.#nextPaymentMethodId += 1n;
-    } while (paymentMethods.has(id));
-    return id;
+    return this.#unusedId('paymentMethod', this.#account(accountId).paymentMethods);
+  }
+
+  /** The next id of a sequence that no object of the account holds yet (seeds may hold any id). */
+  #unusedId(sequence: 'session' | 'paymentMethod', taken: ReadonlyMap<string, unknown>): string {
+    for (;;) {
+      const id = String(sequence === 'session' ? this.#nextSessionId++ : this.#nextPaymentMethodId++);
+      if (!taken.has(id)) return id;
+    }
   }
 }
 
