@@ -58,6 +58,8 @@ export function createApolloServer(options: GatewayOptions, plugins: ApolloServe
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
+    stopOnTerminationSignals: false,
     logger: options.logger,
     plugins: [
       production

@@ -1,0 +1,190 @@
+/**
+ * The default path a newcomer takes: `npm start` (`src/main.ts`) with no ZOHO_API_URL, run as a
+ * real process, serves the gateway on the embedded Zoho Payments sandbox.
+ *
+ * It proves that:
+ * - stdout shows the gateway's URL, the test token `sandbox_full`, the account `1000000001` and
+ *   an example operation, and the printed example, sent as printed (URL, headers, body), returns
+ *   the fixture card 1987000000724211 (last four 3212);
+ * - the printed control API URL reaches the embedded sandbox, so a session can be completed and
+ *   read back through the gateway;
+ * - `GET /graphql` from a browser opens Apollo Sandbox prefilled with those headers and the
+ *   example document; `/readyz` names the embedded sandbox as upstream;
+ * - with NODE_ENV=production and no ZOHO_API_URL it refuses to start (exit code not 0, stderr
+ *   says ZOHO_API_URL is required);
+ * - SIGTERM stops it with exit code 0.
+ *
+ * One gateway process serves the file (PORT=0 and SANDBOX_PORT=0: free ports, as printed).
+ */
+import nock from 'nock';
+import { httpRequest, jsonOf } from '../http-client';
+import {
+  LOOPBACK,
+  ProcessStartError,
+  startGatewayProcess,
+  stopAllProcesses,
+  waitForStdout,
+  type GatewayProcess,
+} from './processes';
+
+jest.setTimeout(30_000);
+
+const FIXTURE_CARD = '1987000000724211';
+const OPEN_SESSION = '1987000000724210';
+/** The last line of the banner (src/embedded-sandbox.ts): once it is out, the banner is complete. */
+const BANNER_END = /Complete a session as a customer would, and inject faults: (http:\/\/\S+)\/__sandbox\/ /;
+
+let gateway: GatewayProcess;
+let stdout: string;
+
+beforeAll(async () => {
+  nock.enableNetConnect(LOOPBACK);
+  try {
+    gateway = await startGatewayProcess();
+    stdout = await waitForStdout(gateway, (out) => BANNER_END.test(out) && out.includes('gateway ready at'));
+  } catch (error) {
+    await stopAllProcesses();
+    throw error;
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllProcesses();
+});
+
+/** The printed curl example: its URL, its `-H` headers and its `-d` body, as a shell would pass them. */
+function printedExample(): { url: string; headers: Record<string, string>; body: string } {
+  const start = stdout.indexOf('  curl -s ');
+  expect(start).toBeGreaterThan(-1);
+  const lines: string[] = [];
+  for (const line of stdout.slice(start).split('\n')) {
+    lines.push(line.replace(/\\$/, ''));
+    if (!line.endsWith('\\')) break;
+  }
+  const command = lines.join(' ');
+  const url = /curl -s (\S+)/.exec(command)?.[1];
+  const headers = Object.fromEntries(
+    [...command.matchAll(/-H '([^':]+): ([^']*)'/g)].map((match) => [match[1] as string, match[2] as string]),
+  );
+  const body = /-d '([^']*)'/.exec(command)?.[1];
+  if (!url || !body) throw new Error(`no curl example with a URL and a body in:\n${stdout}`);
+  return { url, headers, body };
+}
+
+describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', () => {
+  test('stdout shows the gateway URL, the test token, the account and an example operation', () => {
+    expect(gateway.url).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
+    expect(stdout).toContain(`Zoho Payments GraphQL gateway: ${gateway.url}`);
+    expect(stdout).toContain('Authorization: Zoho-oauthtoken sandbox_full');
+    expect(stdout).toContain('X-Zoho-Account-Id: 1000000001');
+    expect(stdout).toContain('query PaymentMethod($id: ID!)');
+    expect(stdout).toContain(FIXTURE_CARD);
+    // The structured log line says the same, and names the upstream.
+    const ready = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((log) => typeof log['msg'] === 'string' && log['msg'].startsWith('gateway ready at'));
+    expect(ready).toMatchObject({ url: gateway.url, upstream: 'embedded sandbox', msg: `gateway ready at ${gateway.url}` });
+  });
+
+  test('the printed example, sent with the printed headers, returns the fixture card ending 3212', async () => {
+    const example = printedExample();
+    expect(example.url).toBe(gateway.url);
+    expect(example.headers).toEqual({
+      'content-type': 'application/json',
+      Authorization: 'Zoho-oauthtoken sandbox_full',
+      'X-Zoho-Account-Id': '1000000001',
+    });
+    const reply = await httpRequest(example.url, { method: 'POST', headers: example.headers, body: example.body });
+    expect(reply.status).toBe(200);
+    const body = jsonOf<{ data?: { paymentMethod: Record<string, unknown> }; errors?: unknown }>(reply);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.paymentMethod).toMatchObject({
+      id: FIXTURE_CARD,
+      type: 'CARD',
+      status: 'ACTIVE',
+      currency: 'USD',
+      customer: { id: '1987000000724207', name: 'Charles', email: 'charles@example.com' },
+      details: { cardholderName: 'Charles', last4: '3212', expiryMonth: 1, expiryYear: 2030 },
+      billingAddress: { city: 'Detroit', country: 'US' },
+    });
+  });
+
+  test('the printed control API reaches the embedded sandbox: a session completed there reads SUCCEEDED', async () => {
+    const origin = BANNER_END.exec(stdout)?.[1] as string;
+    expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const completed = await httpRequest(`${origin}/__sandbox/paymentmethodsessions/${OPEN_SESSION}/complete?account_id=1000000001`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ card: { number: '4242424242424242', cvc: '123' } }),
+    });
+    expect(completed.status).toBe(200);
+    const reply = await httpRequest(gateway.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        Authorization: 'Zoho-oauthtoken sandbox_full',
+        'X-Zoho-Account-Id': '1000000001',
+      },
+      body: JSON.stringify({
+        query: `query($id: ID!) { paymentMethodSession(id: $id) { status customer { id } paymentMethod { type details { ... on CardDetails { last4 } } } } }`,
+        variables: { id: OPEN_SESSION },
+      }),
+    });
+    expect(reply.text).not.toContain('4242424242424242');
+    expect(jsonOf(reply)).toEqual({
+      data: {
+        paymentMethodSession: {
+          status: 'SUCCEEDED',
+          customer: { id: '1987000000724300' },
+          paymentMethod: { type: 'CARD', details: { last4: '4242' } },
+        },
+      },
+    });
+  });
+
+  test('GET /graphql from a browser opens Apollo Sandbox prefilled with the test headers and the example', async () => {
+    const page = await httpRequest(gateway.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('Zoho-oauthtoken sandbox_full');
+    expect(page.text).toContain('1000000001');
+
+    const config = /var embeddedSandboxConfig = (\{.*\});/.exec(page.text)?.[1];
+    expect(config).toBeDefined();
+    const { initialState } = JSON.parse(config as string) as {
+      initialState: { document: string; variables: Record<string, unknown>; headers: Record<string, string> };
+    };
+    expect(initialState.headers).toEqual({ Authorization: 'Zoho-oauthtoken sandbox_full', 'X-Zoho-Account-Id': '1000000001' });
+    expect(initialState.variables).toEqual({ id: FIXTURE_CARD });
+    // The same document as the printed example (which prints it on one line).
+    const printed = (JSON.parse(printedExample().body) as { query: string }).query;
+    expect(initialState.document.replace(/\s+/g, ' ').trim()).toBe(printed);
+    expect(initialState.document).toContain('paymentMethod(id: $id)');
+  });
+
+  test('/readyz says ready with upstream "embedded sandbox"; /healthz says ok', async () => {
+    const ready = await httpRequest(`${gateway.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(jsonOf(ready)).toEqual({ status: 'ready', upstream: 'embedded sandbox' });
+    const health = await httpRequest(`${gateway.origin}/healthz`);
+    expect(health.status).toBe(200);
+    expect(jsonOf(health)).toEqual({ status: 'ok' });
+  });
+
+  test('NODE_ENV=production with no ZOHO_API_URL: the process exits non-zero and says ZOHO_API_URL is required', async () => {
+    const started = startGatewayProcess({ NODE_ENV: 'production' });
+    await expect(started).rejects.toBeInstanceOf(ProcessStartError);
+    const failure = (await started.catch((error: unknown) => error)) as ProcessStartError;
+    expect(failure.exitCode).not.toBe(0);
+    expect(failure.exitCode).not.toBeNull();
+    expect(failure.stderr).toMatch(/ZOHO_API_URL is required/);
+    expect(failure.stdout).not.toContain('sandbox_full');
+  });
+
+  test('SIGTERM stops it (gateway and embedded sandbox) with exit code 0', async () => {
+    // It has no request in flight: well under 5 s is enough to drain and close both servers.
+    await expect(gateway.stop('SIGTERM', 5_000)).resolves.toBe(0);
+  });
+});
