@@ -2,15 +2,17 @@
  * The executable subgraph schema: the SDL in schema/ (the source of truth) with the resolvers,
  * built by @apollo/subgraph so the federation entities (`@key`) and `_service` work.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from './context';
 import { resolvers } from './resolvers';
 
-/** schema/ at the project root, whether running from src/ (tsx, jest) or dist/ (node). */
-export const SCHEMA_DIR = path.resolve(__dirname, '..', 'schema');
+/** schema/ at the project root, whether running from src/ (tsx, jest) or dist/src/ (node). */
+export const SCHEMA_DIR = [path.resolve(__dirname, '..', 'schema'), path.resolve(__dirname, '..', '..', 'schema')].find(
+  (dir) => existsSync(path.join(dir, 'schema.graphql')),
+) ?? path.resolve(__dirname, '..', 'schema');
 
 /** The SDL files of schema/, joined in a stable order. */
 export function loadTypeDefs(dir: string = SCHEMA_DIR): DocumentNode {
