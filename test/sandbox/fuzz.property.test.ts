@@ -81,7 +81,7 @@ test('random ids, tokens and account ids: a documented status, never a 500', asy
       async (method, resource, id, token, account) => {
         const path = `/api/v1/${resource}/${encodeURIComponent(id).replace(/%25/g, '%')}`;
         const query = account === null ? '' : `?account_id=${encodeURIComponent(account)}`;
-        const headers = token === null ? {} : { authorization: `Zoho-oauthtoken ${token.replace(/[\r\n]/g, '')}` };
+        const headers: Record<string, string> = token === null ? {} : { authorization: `Zoho-oauthtoken ${token.replace(/[\r\n]/g, '')}` };
         const reply = await h.request(method, `${path}${query}`, { token: null, headers, body: method === 'PUT' ? '{}' : undefined });
         expectDocumented(reply);
       },
