@@ -9,10 +9,10 @@ import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from './context';
 import { resolvers } from './resolvers';
 
-/** schema/ at the project root, whether running from src/ (tsx, jest) or dist/src/ (node). */
-export const SCHEMA_DIR = [path.resolve(__dirname, '..', 'schema'), path.resolve(__dirname, '..', '..', 'schema')].find(
-  (dir) => existsSync(path.join(dir, 'schema.graphql')),
-) ?? path.resolve(__dirname, '..', 'schema');
+/** schema/ at the project root: one level up from src/ (tsx, jest), two from dist/src/ (node). */
+const fromSource = path.resolve(__dirname, '..', 'schema');
+const fromBuild = path.resolve(__dirname, '..', '..', 'schema');
+export const SCHEMA_DIR = existsSync(path.join(fromSource, 'schema.graphql')) ? fromSource : fromBuild;
 
 /** The SDL files of schema/, joined in a stable order. */
 export function loadTypeDefs(dir: string = SCHEMA_DIR): DocumentNode {
