@@ -8,10 +8,17 @@
  */
 import path from 'node:path';
 import { CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
-import { buildSchema as buildSchemaFromSdl, graphqlSync, type GraphQLSchema } from 'graphql';
+import {
+  buildSchema as buildSchemaFromSdl,
+  graphqlSync,
+  isObjectType,
+  print,
+  type GraphQLSchema,
+} from 'graphql';
 import { buildSchema } from '../src/schema';
 
-export const SUBGRAPH_SDL_FILE = path.resolve(__dirname, '..', 'subgraph.graphql');
+/** Where the SDL is committed: subgraph.graphql at the project root, or `$SUBGRAPH_SDL_FILE`. */
+export const SUBGRAPH_SDL_FILE = path.resolve(process.env.SUBGRAPH_SDL_FILE ?? path.join(__dirname, '..', 'subgraph.graphql'));
 
 /** The subgraph SDL as the running gateway serves it at `_service { sdl }`. */
 export function currentSubgraphSdl(schema: GraphQLSchema = buildSchema()): string {
@@ -33,15 +40,49 @@ export interface BreakingChange {
 }
 
 /**
- * The breaking changes from `previousSdl` to `nextSdl` (both printed subgraph SDL), by
- * @graphql-inspector/core. Adding a type, an optional field or argument, or a description is not
- * breaking; adding an enum value is "dangerous" but allowed (the contract's UNKNOWN handling).
+ * The breaking changes from `previousSdl` to `nextSdl` (both printed subgraph SDL): what
+ * @graphql-inspector/core calls breaking, plus a removed `@key`, which graphql-inspector does not
+ * see but which breaks every subgraph and router that joins on it. Adding a type, an optional
+ * field, argument or input field, or a description is not breaking; adding an enum value is
+ * "dangerous" but allowed (the contract's UNKNOWN handling).
  */
 export async function breakingChanges(previousSdl: string, nextSdl: string): Promise<BreakingChange[]> {
-  const changes: Change[] = await diff(buildSchemaFromSdl(previousSdl), buildSchemaFromSdl(nextSdl));
-  return changes
-    .filter((change) => change.criticality.level === CriticalityLevel.Breaking)
-    .map((change) => ({ type: change.type, path: change.path, message: change.message }));
+  const previous = buildSchemaFromSdl(previousSdl);
+  const next = buildSchemaFromSdl(nextSdl);
+  const changes: Change[] = await diff(previous, next);
+  return [
+    ...changes
+      .filter((change) => change.criticality.level === CriticalityLevel.Breaking)
+      .map((change) => ({ type: change.type, path: change.path, message: change.message })),
+    ...removedEntityKeys(previous, next),
+  ];
+}
+
+/** The `@key` directives, printed, of every object type: `{ PaymentMethod: ['@key(fields: "id")'] }`. */
+function entityKeys(schema: GraphQLSchema): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.astNode) continue;
+    const printed = (type.astNode.directives ?? []).filter((d) => d.name.value === 'key').map((d) => print(d));
+    if (printed.length > 0) keys.set(type.name, printed);
+  }
+  return keys;
+}
+
+function removedEntityKeys(previous: GraphQLSchema, next: GraphQLSchema): BreakingChange[] {
+  const nextKeys = entityKeys(next);
+  const removed: BreakingChange[] = [];
+  for (const [typeName, keys] of entityKeys(previous)) {
+    for (const key of keys) {
+      if (nextKeys.get(typeName)?.includes(key)) continue;
+      removed.push({
+        type: 'ENTITY_KEY_REMOVED',
+        path: typeName,
+        message: `Entity key ${key} was removed from type '${typeName}': routers and subgraphs that join on it break`,
+      });
+    }
+  }
+  return removed;
 }
 
 /** One revision of subgraph.graphql in its history. */
