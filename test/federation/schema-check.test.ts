@@ -74,12 +74,20 @@ describe('breakingChanges', () => {
   });
 
   it('passes additions: an optional field, argument and input field, a new type, an enum value, a description', async () => {
-    const additions = edited('type Customer @key(fields: "id") {', 'type Customer @key(fields: "id") {\n  "A nickname."\n  nickname: String')
-      .replace('paymentMethod(\n', 'paymentMethod(\n    region: String\n')
-      .replace('input DeletePaymentMethodInput {', 'input DeletePaymentMethodInput {\n  reason: String')
-      .replace('\n  UNKNOWN\n}', '\n  UNKNOWN\n  PAUSED\n}')
-      .replace('"Whether a payment method can be used."', '"Whether, and why not, a payment method can be used."')
-      .concat('\n"A new type."\ntype Wallet {\n  "Its id."\n  id: ID!\n}\n');
+    const edits: Array<[string, string]> = [
+      ['type Customer @key(fields: "id") {', 'type Customer @key(fields: "id") {\n  "A nickname."\n  nickname: String'],
+      ['paymentMethod(\n', 'paymentMethod(\n    region: String\n'],
+      ['input DeletePaymentMethodInput {', 'input DeletePaymentMethodInput {\n  reason: String'],
+      ['\n  UNKNOWN\n}', '\n  UNKNOWN\n  PAUSED\n}'],
+      ['"Whether a payment method can be used."', '"Whether, and why not, a payment method can be used."'],
+    ];
+    let additions = SDL;
+    for (const [from, to] of edits) {
+      const next = additions.replace(from, to);
+      expect(next).not.toBe(additions);
+      additions = next;
+    }
+    additions += '\n"A new type."\ntype Wallet {\n  "Its id."\n  id: ID!\n}\n';
     expect(await breakingChanges(SDL, additions)).toEqual([]);
   });
 });
