@@ -97,7 +97,8 @@ export function safeUpstreamMessage(message: string | undefined, secrets: readon
     .filter((secret) => secret.length >= 4)
     .reduce((text, secret) => text.split(secret).join('[Redacted]'), message);
   return withoutSecrets
-    .replace(/Zoho-oauthtoken\s+\S+/gi, 'Zoho-oauthtoken [Redacted]')
+    // The token up to a quote, bracket or separator, so the message around it stays readable.
+    .replace(/Zoho-oauthtoken\s+[^\s"'<>,;]+/gi, 'Zoho-oauthtoken [Redacted]')
     .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
     // 12-19 digits, alone or grouped by single spaces or dashes, with no digit right before or after.
     .replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskCardNumbers)

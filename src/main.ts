@@ -30,7 +30,12 @@ async function main(): Promise<void> {
       ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }),
     },
     config.port,
-  );
+  ).catch(async (error: unknown) => {
+    await embedded?.sandbox.close();
+    throw new ConfigError(
+      `Could not serve the gateway on port ${config.port} (${(error as Error).message}). Set PORT to a free port.`,
+    );
+  });
   logger.info(
     { url: gateway.url, upstream: embedded ? 'embedded sandbox' : new URL(zohoApiUrl).origin },
     `gateway ready at ${gateway.url}`,

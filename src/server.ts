@@ -131,7 +131,19 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     }),
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(port, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // E.g. EADDRINUSE: nothing is listening, so stop Apollo and let the caller say what to change.
+    await apollo.stop();
+    throw error;
+  }
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {

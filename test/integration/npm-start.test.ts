@@ -11,7 +11,7 @@
  * - `GET /graphql` from a browser opens Apollo Sandbox prefilled with those headers and the
  *   example document; `/readyz` names the embedded sandbox as upstream;
  * - with NODE_ENV=production and no ZOHO_API_URL it refuses to start (exit code not 0, stderr
- *   says ZOHO_API_URL is required);
+ *   says ZOHO_API_URL is required); with PORT in use it exits with one line saying so;
  * - SIGTERM stops it with exit code 0.
  *
  * One gateway process serves the file (PORT=0 and SANDBOX_PORT=0: free ports, as printed).
@@ -181,6 +181,19 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     expect(failure.exitCode).not.toBeNull();
     expect(failure.stderr).toMatch(/ZOHO_API_URL is required/);
     expect(failure.stdout).not.toContain('sandbox_full');
+  });
+
+  test('a PORT already in use: the process exits non-zero with one line that says to change PORT, no stack trace', async () => {
+    const port = new URL(gateway.origin).port;
+    const started = startGatewayProcess({ PORT: port });
+    const failure = (await started.catch((error: unknown) => error)) as ProcessStartError;
+    expect(failure).toBeInstanceOf(ProcessStartError);
+    expect(failure.exitCode).not.toBe(0);
+    expect(failure.exitCode).not.toBeNull();
+    expect(failure.stderr).toContain(`Could not serve the gateway on port ${port}`);
+    expect(failure.stderr).toContain('EADDRINUSE');
+    expect(failure.stderr).toContain('Set PORT to a free port.');
+    expect(failure.stderr).not.toMatch(/^\s+at /m);
   });
 
   test('SIGTERM stops it (gateway and embedded sandbox) with exit code 0', async () => {

@@ -595,6 +595,17 @@ describe('safeUpstreamMessage: nothing secret passes', () => {
     );
   });
 
+  test('masking a token keeps the quotes and punctuation around it, and a <token> placeholder', () => {
+    expect(safeUpstreamMessage('Send "Authorization: Zoho-oauthtoken 1000.4f2a.9c1d". Then retry.')).toBe(
+      'Send "Authorization: Zoho-oauthtoken [Redacted]". Then retry.',
+    );
+    expect(safeUpstreamMessage("header 'Zoho-oauthtoken abc/def+ghi=', rejected")).toBe(
+      "header 'Zoho-oauthtoken [Redacted]', rejected",
+    );
+    const placeholder = 'Send a valid token as "Authorization: Zoho-oauthtoken <token>".';
+    expect(safeUpstreamMessage(placeholder)).toBe(placeholder);
+  });
+
   test('the result is at most 300 characters, and undefined stays undefined', () => {
     expect(safeUpstreamMessage(undefined)).toBeUndefined();
     fc.assert(
