@@ -5,8 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { isUnionType, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from './context';
+import { badUserInput } from './errors';
 import { resolvers } from './resolvers';
 
 /** schema/ at the project root: one level up from src/ (tsx, jest), two from dist/src/ (node). */
@@ -23,11 +24,41 @@ export function loadTypeDefs(dir: string = SCHEMA_DIR): DocumentNode {
 }
 
 export function buildSchema(): GraphQLSchema {
-  return buildSubgraphSchema([
+  const schema = buildSubgraphSchema([
     {
       typeDefs: loadTypeDefs(),
       // Codegen's Resolvers type is stricter than the map buildSubgraphSchema accepts; same object.
       resolvers: resolvers as GraphQLResolverMap<GatewayContext>,
     },
   ]);
+  checkRepresentationsFirst(schema);
+  return schema;
+}
+
+/**
+ * `_entities` checks every representation before resolving any. @apollo/subgraph throws on a
+ * `__typename` it does not know only when it reaches it, after the representations before it have
+ * started their Zoho calls: those calls' failures would then reject with no one listening (an
+ * unhandled rejection ends a Node process). A representation that is not an object naming one of
+ * this subgraph's entities fails the field with BAD_USER_INPUT before any call starts.
+ */
+function checkRepresentationsFirst(schema: GraphQLSchema): void {
+  const entities = schema.getQueryType()?.getFields()._entities;
+  const entityUnion = schema.getType('_Entity');
+  if (!entities?.resolve || !isUnionType(entityUnion)) return;
+  const entityNames = new Set(entityUnion.getTypes().map((type) => type.name));
+  const resolveEntities: GraphQLFieldResolver<unknown, unknown> = entities.resolve;
+  entities.resolve = (source, args: { representations?: unknown }, context, info) => {
+    const representations = Array.isArray(args.representations) ? args.representations : [];
+    representations.forEach((representation: unknown, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      if (typeof typename !== 'string' || !entityNames.has(typename)) {
+        const named = typeof typename === 'string' ? `names "${typename.slice(0, 64)}", which is not` : 'does not name';
+        throw badUserInput(
+          `Representation ${index} ${named} an entity of this subgraph (${[...entityNames].join(', ')}).`,
+        );
+      }
+    });
+    return resolveEntities(source, args, context, info);
+  };
 }

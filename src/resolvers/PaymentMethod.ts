@@ -10,8 +10,8 @@ const STATUSES: readonly PaymentMethodStatus[] = ['ACTIVE', 'EXPIRED', 'BLOCKED'
 
 export const PaymentMethod: PaymentMethodResolvers = {
   // A reference whose id cannot be a Zoho id names nothing: null, without an upstream call.
-  __resolveReference: (reference, { loaders }) =>
-    isZohoId(reference.id) ? loaders.paymentMethod.load(reference.id) : null,
+  // Async, so a credentials error fails this entity alone (not the router's whole `_entities`).
+  __resolveReference: async (reference, ctx) => (isZohoId(reference.id) ? ctx.loaders.paymentMethod.load(reference.id) : null),
   id: (pm) => pm.payment_method_id,
   type: async (pm, _, ctx) => paymentMethodType((pm.type ? pm : await complete(pm, ctx)).type),
   customer: (pm, _, ctx) => complete(pm, ctx),

@@ -6,8 +6,8 @@ import { isZohoId } from '../validation';
 const STATUSES: readonly PaymentMethodSessionStatus[] = ['CREATED', 'SUCCEEDED', 'FAILED', 'EXPIRED'];
 
 export const PaymentMethodSession: PaymentMethodSessionResolvers = {
-  __resolveReference: (reference, { loaders }) =>
-    isZohoId(reference.id) ? loaders.paymentMethodSession.load(reference.id) : null,
+  // Async, so a credentials error fails this entity alone (not the router's whole `_entities`).
+  __resolveReference: async (reference, ctx) => (isZohoId(reference.id) ? ctx.loaders.paymentMethodSession.load(reference.id) : null),
   id: (session) => session.payment_method_session_id,
   customer: (session) => session,
   description: (session) => session.description ?? null,

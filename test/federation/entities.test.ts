@@ -106,7 +106,7 @@ const { __typename: _pmTypename, ...SESSION_METHOD_FIELDS } = SESSION_METHOD_ENT
 let gw: TestGateway;
 
 /** Runs `_entities` as a caller (default: the test caller) and reads the result through JSON. */
-const run = async (query: string, representations: Json[], headers: Record<string, string> = CALLER_HEADERS) =>
+const run = async (query: string, representations: Array<Json | number>, headers: Record<string, string> = CALLER_HEADERS) =>
   JSON.parse(JSON.stringify(await gw.execute(query, { r: representations }, headers))) as OperationResult;
 
 /** The upstream calls of the last operation, as "METHOD path", sorted (they run concurrently). */
@@ -468,11 +468,14 @@ describe("every upstream call carries the calling request's own token and accoun
     });
   });
 
-  it('an _entities request without credentials fails with UNAUTHENTICATED before any upstream call', async () => {
-    const r = await run(entities(PM_FULL), [pm(CARD_ID)], {});
-    expect(r.data).toBeNull();
+  it('an _entities request without credentials fails each Zoho-backed entity with UNAUTHENTICATED, before any upstream call', async () => {
+    const r = await run(entities(PM_FULL, SESSION_SHORT_ALIASED, `... on Customer { id }`), [pm(CARD_ID), pms(SESSION_ID), customer(CUSTOMER_ID)], {});
+    // Each entity fails on its own (its own index, as a router maps it back to the client's path);
+    // a Customer needs no Zoho call, so it still resolves.
+    expect(r.data).toEqual({ _entities: [null, null, { __typename: 'Customer', id: CUSTOMER_ID }] });
     expect(r.errors).toEqual([
-      expect.objectContaining({ path: ['_entities'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      expect.objectContaining({ path: ['_entities', 0], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      expect.objectContaining({ path: ['_entities', 1], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
     ]);
     expect(calls()).toEqual([]);
   });
@@ -571,16 +574,22 @@ describe('an upstream failure for one representation is an error at its own inde
 });
 
 describe('representations the schema cannot resolve', () => {
-  it('an unknown __typename fails the whole _entities field (masked as INTERNAL_SERVER_ERROR), with no upstream call', async () => {
-    // @apollo/subgraph throws a plain Error for it while mapping the representations, so no
-    // position survives; formatError masks the message. A router only sends this on a schema mismatch.
-    const r = await run(entities(PM_FULL, `... on Customer { id }`), [pm(CARD_ID), { __typename: 'Merchant', id: '1' }, customer(CUSTOMER_ID)]);
+  it.each<[string, Json | number, string]>([
+    ['an unknown __typename', { __typename: 'Merchant', id: '1' }, 'Representation 1 names "Merchant", which is not an entity of this subgraph'],
+    ['a type that is not an entity', { __typename: 'CardDetails', id: '1' }, 'Representation 1 names "CardDetails", which is not an entity'],
+    ['no __typename', { id: CARD_ID }, 'Representation 1 does not name an entity of this subgraph'],
+    ['a representation that is not an object', 42, 'Representation 1 does not name an entity of this subgraph'],
+  ])('%s fails the whole _entities field with BAD_USER_INPUT before any representation starts a Zoho call', async (_, bad, message) => {
+    // Checked up front: @apollo/subgraph would only throw on reaching it, after representation 0
+    // had started a Zoho call whose failure nobody would await (an unhandled rejection ends the
+    // process). calls() being empty shows nothing started.
+    const r = await run(entities(PM_FULL, `... on Customer { id }`), [pm(CARD_ID), bad, customer(CUSTOMER_ID)]);
     expect(r.data).toBeNull();
     expect(r.errors).toEqual([
       expect.objectContaining({
-        message: 'Internal server error',
+        message: expect.stringContaining(message),
         path: ['_entities'],
-        extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR' }),
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
       }),
     ]);
     expect(calls()).toEqual([]);

@@ -12,12 +12,14 @@
  *   example document; `/readyz` names the embedded sandbox as upstream;
  * - with NODE_ENV=production and no ZOHO_API_URL it refuses to start (exit code not 0, stderr
  *   says ZOHO_API_URL is required); with PORT in use it exits with one line saying so;
+ * - a request that once crashed it (an `_entities` call mixing a failing Zoho call and an unknown
+ *   type) leaves it up;
  * - SIGTERM stops it with exit code 0.
  *
  * One gateway process serves the file (PORT=0 and SANDBOX_PORT=0: free ports, as printed).
  */
 import nock from 'nock';
-import { httpRequest, jsonOf } from '../http-client';
+import { httpRequest, jsonOf, postGraphQL } from '../http-client';
 import {
   LOOPBACK,
   ProcessStartError,
@@ -194,6 +196,23 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     expect(failure.stderr).toContain('EADDRINUSE');
     expect(failure.stderr).toContain('Set PORT to a free port.');
     expect(failure.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test('an _entities call with a rejected token and an unknown __typename is a BAD_USER_INPUT error, and the process stays up', async () => {
+    // Before the representations were checked up front, representation 0 started a Zoho call, the
+    // unknown type threw, and the call's 401 rejected with no listener: the process died.
+    const reply = await postGraphQL(
+      `${gateway.origin}/graphql`,
+      {
+        query: 'query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }',
+        variables: { r: [{ __typename: 'PaymentMethod', id: FIXTURE_CARD }, { __typename: 'Nope', id: '1' }] },
+      },
+      { authorization: 'Zoho-oauthtoken not_a_sandbox_token', 'x-zoho-account-id': '1000000001' },
+    );
+    expect(jsonOf(reply)).toMatchObject({ data: null, errors: [{ path: ['_entities'], extensions: { code: 'BAD_USER_INPUT' } }] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await httpRequest(`${gateway.origin}/healthz`)).status).toBe(200);
+    expect(gateway.child.exitCode).toBeNull();
   });
 
   test('SIGTERM stops it (gateway and embedded sandbox) with exit code 0', async () => {
