@@ -36,6 +36,16 @@ export function buildSchema(): GraphQLSchema {
 }
 
 /**
+ * How an error names a representation's `__typename`: echoed only when it looks like a type name,
+ * never as arbitrary caller text (which could hold anything, even a card number).
+ */
+function whatItNames(typename: unknown): string {
+  if (typeof typename !== 'string') return 'does not name';
+  const looksLikeTypeName = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(typename) && !/\d{12}/.test(typename);
+  return looksLikeTypeName ? `names "${typename}", which is not` : 'names a type that is not';
+}
+
+/**
  * `_entities` checks every representation before resolving any. @apollo/subgraph throws on a
  * `__typename` it does not know only when it reaches it, after the representations before it have
  * started their Zoho calls: those calls' failures would then reject with no one listening (an
@@ -53,9 +63,8 @@ function checkRepresentationsFirst(schema: GraphQLSchema): void {
     representations.forEach((representation: unknown, index) => {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
       if (typeof typename !== 'string' || !entityNames.has(typename)) {
-        const named = typeof typename === 'string' ? `names "${typename.slice(0, 64)}", which is not` : 'does not name';
         throw badUserInput(
-          `Representation ${index} ${named} an entity of this subgraph (${[...entityNames].join(', ')}).`,
+          `Representation ${index} ${whatItNames(typename)} an entity of this subgraph (${[...entityNames].join(', ')}).`,
         );
       }
     });

@@ -578,6 +578,7 @@ describe('representations the schema cannot resolve', () => {
     ['an unknown __typename', { __typename: 'Merchant', id: '1' }, 'Representation 1 names "Merchant", which is not an entity of this subgraph'],
     ['a type that is not an entity', { __typename: 'CardDetails', id: '1' }, 'Representation 1 names "CardDetails", which is not an entity'],
     ['no __typename', { id: CARD_ID }, 'Representation 1 does not name an entity of this subgraph'],
+    ['a __typename that is not a type name (not echoed)', { __typename: 'card 4111111111111111', id: '1' }, 'Representation 1 names a type that is not an entity'],
     ['a representation that is not an object', 42, 'Representation 1 does not name an entity of this subgraph'],
   ])('%s fails the whole _entities field with BAD_USER_INPUT before any representation starts a Zoho call', async (_, bad, message) => {
     // Checked up front: @apollo/subgraph would only throw on reaching it, after representation 0
