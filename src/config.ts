@@ -17,6 +17,16 @@ export interface GatewayConfig {
   nodeEnv: 'development' | 'production' | 'test';
   /** pino log level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How many times a failed read (GET) is tried again. */
+  zohoRetries: number;
+  /** Consecutive Zoho outages that open the circuit breaker (0: no breaker). */
+  zohoBreakerThreshold: number;
+  /** How long an open circuit fails fast before a trial call, in milliseconds. */
+  zohoBreakerHalfOpenMs: number;
+  /** How long a shutdown waits for in-flight operations, in milliseconds. */
+  shutdownGraceMs: number;
+  /** Apollo GraphOS usage reporting, when APOLLO_KEY and APOLLO_GRAPH_REF are both set. */
+  apollo: { key: string; graphRef: string } | undefined;
 }
 
 const envSchema = z.object({
@@ -28,6 +38,12 @@ const envSchema = z.object({
   ZOHO_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ZOHO_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  ZOHO_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
+  ZOHO_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  APOLLO_KEY: z.string().min(1).optional(),
+  APOLLO_GRAPH_REF: z.string().regex(/^[^@\s]+(@[^@\s]+)?$/, 'must be a graph ref such as my-graph@current').optional(),
 });
 
 /** Thrown when the environment holds a value the gateway cannot run with. */
@@ -44,7 +60,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   }
-  const { PORT, ZOHO_API_URL, SANDBOX_PORT, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL } = parsed.data;
+  const { PORT, ZOHO_API_URL, SANDBOX_PORT, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL, APOLLO_KEY, APOLLO_GRAPH_REF } = parsed.data;
+  if (Boolean(APOLLO_KEY) !== Boolean(APOLLO_GRAPH_REF)) {
+    throw new ConfigError(
+      'Invalid configuration. APOLLO_KEY and APOLLO_GRAPH_REF go together: set both to report usage to Apollo GraphOS, or neither.',
+    );
+  }
   if (!ZOHO_API_URL && NODE_ENV === 'production') {
     // The sandbox is a development tool with public test credentials: never a production upstream.
     throw new ConfigError(
@@ -58,5 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     zohoTimeoutMs: ZOHO_TIMEOUT_MS,
     nodeEnv: NODE_ENV,
     logLevel: LOG_LEVEL,
+    zohoRetries: parsed.data.ZOHO_RETRIES,
+    zohoBreakerThreshold: parsed.data.ZOHO_BREAKER_THRESHOLD,
+    zohoBreakerHalfOpenMs: parsed.data.ZOHO_BREAKER_HALF_OPEN_MS,
+    shutdownGraceMs: parsed.data.SHUTDOWN_GRACE_MS,
+    apollo: APOLLO_KEY && APOLLO_GRAPH_REF ? { key: APOLLO_KEY, graphRef: APOLLO_GRAPH_REF } : undefined,
   };
 }

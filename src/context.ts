@@ -15,8 +15,13 @@ import { ZohoPaymentsAPI, type UpstreamCall, type ZohoCredentials } from './data
 import { badUserInput, unauthenticated } from './errors';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './logger';
+import type { GatewayMetrics } from './metrics';
+import { currentRequestScope, requestIdFrom } from './request-scope';
+import type { UpstreamPolicy } from './datasources/upstream-policy';
 
 export interface GatewayContext {
+  /** This request's id (request-scope.ts): logged, sent upstream, in every error. */
+  readonly requestId: string;
   /** This request's logger. */
   logger: Logger;
   /** This request's datasources; reading it without valid credentials throws the credentials error. */
@@ -36,6 +41,10 @@ export interface ContextDependencies {
   fetcher?: Fetcher;
   logger: Logger;
   now?: () => Date;
+  /** Timeout, retries and circuit breaker, shared by every request. */
+  upstreamPolicy?: UpstreamPolicy;
+  /** Where upstream calls are counted. */
+  metrics?: GatewayMetrics;
 }
 
 const TOKEN_HEADER = /^Zoho-oauthtoken ([A-Za-z0-9._~+/-]{1,2048}=*)$/;
@@ -68,20 +77,27 @@ export function credentialsFromHeaders(headers: IncomingHttpHeaders): ZohoCreden
 /** The one function that builds a request's context from its headers. */
 export function buildContext(headers: IncomingHttpHeaders, deps: ContextDependencies): GatewayContext {
   const credentials = credentialsFromHeaders(headers);
+  const requestId = currentRequestScope()?.requestId ?? requestIdFrom(headers);
   const logger = deps.logger;
   const now = deps.now ?? (() => new Date());
-  if (!('accountId' in credentials)) return new UnauthenticatedContext(credentials, logger, now);
+  if (!('accountId' in credentials)) return new UnauthenticatedContext(credentials, requestId, logger, now);
 
   const upstreamCalls: UpstreamCall[] = [];
+  const { metrics } = deps;
   const zohoPayments = new ZohoPaymentsAPI({
     baseURL: deps.zohoApiUrl,
     credentials,
     timeoutMs: deps.zohoTimeoutMs,
+    policy: deps.upstreamPolicy,
+    requestId,
     fetch: deps.fetcher,
     logger,
-    onUpstreamCall: (call) => upstreamCalls.push(call),
+    onUpstreamCall: (call) => {
+      upstreamCalls.push(call);
+      metrics?.recordUpstreamCall(call);
+    },
   });
-  return { logger, now, upstreamCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
+  return { requestId, logger, now, upstreamCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
 }
 
 /**
@@ -94,6 +110,7 @@ class UnauthenticatedContext implements GatewayContext {
 
   constructor(
     readonly credentialsError: GraphQLError,
+    readonly requestId: string,
     readonly logger: Logger,
     readonly now: () => Date,
   ) {}

@@ -6,6 +6,7 @@
  * (server.ts) masks anything else as an internal error.
  */
 import { GraphQLError } from 'graphql';
+import { redactSecrets } from './redaction';
 
 /** `extensions.code` values this gateway produces. */
 export const ErrorCode = {
@@ -88,62 +89,11 @@ export function zohoErrorBody(body: unknown): { code?: string; message?: string 
 
 /**
  * A message from Zoho, made safe to pass on: bounded in length, with the given secrets (the
- * caller's token) and anything shaped like an OAuth token or a full card number masked.
+ * caller's token) and anything shaped like an OAuth token, a card or a routing number masked.
  */
 export function safeUpstreamMessage(message: string | undefined, secrets: readonly string[] = []): string | undefined {
   if (message === undefined) return undefined;
-  // The caller's own token, whatever its shape, first: the patterns below only know common ones.
-  const withoutSecrets = secrets
-    .filter((secret) => secret.length >= 4)
-    .reduce((text, secret) => text.split(secret).join('[Redacted]'), message);
-  return withoutSecrets
-    // The token up to a quote, bracket or separator, so the message around it stays readable.
-    .replace(/Zoho-oauthtoken\s+[^\s"'<>,;]+/gi, 'Zoho-oauthtoken [Redacted]')
-    .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
-    // 12-19 digits, alone or grouped by single spaces or dashes, with no digit right before or after.
-    .replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskCardNumbers)
-    .slice(0, 300);
-}
-
-/**
- * Masks every card number inside a run of digit groups ("4111 1111 1111 1111", "id 1 4111…"):
- * the longest span of whole groups, 12 to 19 digits, that passes the Luhn check.
- */
-function maskCardNumbers(run: string): string {
-  const groups = run.split(/[ -]/);
-  const separators = run.match(/[ -]/g) ?? [];
-  const out: string[] = [];
-  let i = 0;
-  while (i < groups.length) {
-    let masked = false;
-    for (let j = groups.length; j > i; j -= 1) {
-      const digits = groups.slice(i, j).join('');
-      if (digits.length >= 12 && digits.length <= 19 && luhnValid(digits)) {
-        out.push(`••••${digits.slice(-4)}`, j < groups.length ? (separators[j - 1] ?? '') : '');
-        i = j;
-        masked = true;
-        break;
-      }
-    }
-    if (!masked) {
-      out.push(groups[i] ?? '', i < groups.length - 1 ? (separators[i] ?? '') : '');
-      i += 1;
-    }
-  }
-  return out.join('');
-}
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
+  return redactSecrets(message, secrets).slice(0, 300);
 }
 
 /** The HTTP-date forms of RFC 9110: IMF-fixdate, and the obsolete RFC 850 and asctime forms. */
@@ -210,13 +160,15 @@ export function errorFromUpstreamResponse(
 }
 
 /**
- * Maps a failure to get any HTTP reply at all (time-out, refused or reset connection, DNS) to
- * the contract's error. GraphQLErrors built here pass through unchanged.
+ * Maps a failure to get any HTTP reply at all (refused or reset connection, DNS, an aborted call)
+ * to the contract's error. GraphQLErrors built here pass through unchanged. A call aborted
+ * because its time ran out is reported by the upstream policy as UPSTREAM_TIMEOUT; with a
+ * `timeoutMs`, an abort is reported so here too.
  */
-export function errorFromFetchFailure(error: unknown, timeoutMs: number): GraphQLError {
+export function errorFromFetchFailure(error: unknown, timeoutMs?: number): GraphQLError {
   if (error instanceof GraphQLError) return error;
   const name = error instanceof Error ? error.name : '';
-  if (name === 'AbortError' || name === 'TimeoutError') return upstreamTimeout(timeoutMs);
+  if (timeoutMs !== undefined && (name === 'AbortError' || name === 'TimeoutError')) return upstreamTimeout(timeoutMs);
   return upstreamError('Zoho Payments could not be reached. Try again later.');
 }
 

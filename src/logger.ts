@@ -1,8 +1,15 @@
 /**
- * Structured logging (pino). Redaction is configured once here, so that no log line carries a
- * caller's OAuth token, whatever the call site passes in.
+ * Structured logging (pino), configured once here so that no log line carries a secret, whatever
+ * the call site passes in:
+ * - by path: `authorization`, tokens, card and account numbers wherever they sit in an object;
+ * - by shape: every string (the message, every value, every error's message and stack) goes
+ *   through redactSecrets (redaction.ts), which masks OAuth tokens, card numbers and routing
+ *   numbers.
+ * Every line written while a request runs carries its `requestId` (request-scope.ts).
  */
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { redactSecrets } from './redaction';
+import { currentRequestScope } from './request-scope';
 
 export type { Logger };
 
@@ -19,7 +26,22 @@ export const REDACTED_PATHS = [
   '*.card.number',
   'accountNumber',
   '*.accountNumber',
+  'account_number',
+  '*.account_number',
+  'routing_number',
+  '*.routing_number',
+  'routingNumber',
+  '*.routingNumber',
 ];
+
+/** A copy of a logged value with every string redacted (errors serialized first), depth-bounded. */
+function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return redactValue(stdSerializers.err(value), depth + 1);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, depth + 1)]));
+}
 
 export function createLogger(
   options: { level?: string; name?: string } = {},
@@ -30,6 +52,16 @@ export function createLogger(
       name: options.name ?? 'zoho-payments-gateway',
       level: options.level ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+      mixin: () => {
+        const scope = currentRequestScope();
+        return scope ? { requestId: scope.requestId } : {};
+      },
+      formatters: { log: (object) => redactValue(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
     },
     destination,
   );

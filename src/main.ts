@@ -1,6 +1,7 @@
 /**
  * Entry point: reads the configuration, starts the embedded sandbox when ZOHO_API_URL is not set,
- * starts the gateway, and stops both cleanly on SIGTERM/SIGINT.
+ * starts the gateway, and stops both cleanly on SIGTERM/SIGINT: the gateway stops accepting,
+ * lets in-flight operations finish (at most SHUTDOWN_GRACE_MS), and the process exits 0.
  */
 import { ConfigError, loadConfig } from './config';
 import { startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
@@ -27,6 +28,13 @@ async function main(): Promise<void> {
       zohoTimeoutMs: config.zohoTimeoutMs,
       nodeEnv: config.nodeEnv,
       logger,
+      upstreamPolicyOptions: {
+        retries: config.zohoRetries,
+        breakerThreshold: config.zohoBreakerThreshold,
+        breakerHalfOpenAfterMs: config.zohoBreakerHalfOpenMs,
+      },
+      shutdownGraceMs: config.shutdownGraceMs,
+      ...(config.apollo && { usageReporting: config.apollo }),
       ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }),
     },
     config.port,
@@ -60,6 +68,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  // The last line of defence: a promise rejected with no one listening is a bug, but one request's
+  // bug must not end every other caller's requests. It is logged (redacted) and the process stays.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it)');
+  });
+  // A thrown exception nobody caught may have left state half-changed: log it, drain, exit 1.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: shutting down');
+    gateway.stop().finally(() => process.exit(1));
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,24 +1,36 @@
 /**
- * Builds the ApolloServer and the HTTP app around it (`/graphql`, `/healthz`, `/readyz`).
- * No business logic lives here.
+ * Builds the ApolloServer and the HTTP app around it (`/graphql`, `/healthz`, `/readyz`,
+ * `/metrics`), with the production safeguards: operation limits, a body limit, CSRF prevention,
+ * no batched requests, masked errors that carry the request id, traces without variable values,
+ * and a bounded drain on stop. No business logic lives here.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
+import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { buildContext, type GatewayContext } from './context';
 import { createZohoFetcher } from './datasources/ZohoPaymentsAPI';
+import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
 import type { Logger } from './logger';
-import { requestLogPlugin } from './plugins/requestLog';
+import { GatewayMetrics } from './metrics';
+import { OPERATION_LIMITS, operationLimits } from './operation-limits';
+import { operationReportPlugin } from './plugins/operationReport';
+import { redactSecrets } from './redaction';
+import { assignRequestId, currentRequestScope, enterRequestScope } from './request-scope';
 import { buildSchema } from './schema';
 
 export interface GatewayOptions {
@@ -37,6 +49,17 @@ export interface GatewayOptions {
   landingPage?: { document?: string; variables?: Record<string, unknown>; headers?: Record<string, string> };
   /** How /readyz names the upstream, e.g. "embedded sandbox" (default: the URL's origin). */
   upstreamName?: string;
+  /** Retries and circuit breaker (the timeout is zohoTimeoutMs); defaults: DEFAULT_UPSTREAM_POLICY. */
+  upstreamPolicyOptions?: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>>;
+  /** How long a stop waits for in-flight operations before closing their connections (default 10 s). */
+  shutdownGraceMs?: number;
+  /** Where metrics go (default: a new registry, with the process's own metrics). */
+  metrics?: GatewayMetrics;
+  /**
+   * Apollo GraphOS usage reporting (APOLLO_KEY, APOLLO_GRAPH_REF): off without a key. Reports never
+   * carry variable values, headers or unmasked error messages. `fetcher` and `endpointUrl` for tests.
+   */
+  usageReporting?: { key: string; graphRef: string; fetcher?: Fetcher; endpointUrl?: string };
 }
 
 /** Codes a client may see as they are; any other error is masked as an internal error. */
@@ -50,48 +73,90 @@ const PUBLIC_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-export function createApolloServer(options: GatewayOptions, plugins: ApolloServerPlugin<GatewayContext>[] = []) {
+export function createApolloServer(
+  options: GatewayOptions,
+  plugins: ApolloServerPlugin<GatewayContext>[] = [],
+  metrics?: GatewayMetrics,
+) {
   const production = options.nodeEnv === 'production';
+  const limits = operationLimits({ production });
+  const { usageReporting } = options;
   return new ApolloServer<GatewayContext>({
     schema: buildSchema(),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
     stopOnTerminationSignals: false,
     logger: options.logger,
+    ...(usageReporting && { apollo: { key: usageReporting.key, graphRef: usageReporting.graphRef } }),
     plugins: [
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...options.landingPage }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
-      requestLogPlugin(),
+      ...limits.plugins,
+      // Federated traces for the router (ftv1): timings only, error messages masked, no variables.
+      ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
+      usageReporting
+        ? ApolloServerPluginUsageReporting({
+            sendVariableValues: { none: true },
+            sendHeaders: { none: true },
+            sendErrors: { masked: true },
+            ...(usageReporting.fetcher && { fetcher: usageReporting.fetcher }),
+            ...(usageReporting.endpointUrl && { endpointUrl: usageReporting.endpointUrl, sendReportsImmediately: true }),
+          })
+        : ApolloServerPluginUsageReportingDisabled(),
+      operationReportPlugin(metrics),
       ...plugins,
     ],
-    formatError: (formatted, error) => maskUnexpected(formatted, error, options.logger),
+    formatError: (formatted, error) => formatGatewayError(formatted, error, options.logger),
   });
 }
 
-/** Keeps the contract's errors; hides anything unexpected behind a generic message (and logs it). */
-function maskUnexpected(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+/**
+ * Every error a client sees: the contract's codes as they are, anything unexpected behind a
+ * generic message (and logged); secrets masked in every message; the request id attached.
+ */
+function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+  const requestId = currentRequestScope()?.requestId;
   const code = formatted.extensions?.['code'];
   if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    return formatted;
+    const stacktrace = formatted.extensions?.['stacktrace'];
+    return {
+      ...formatted,
+      message: redactSecrets(formatted.message),
+      extensions: {
+        ...formatted.extensions,
+        ...(Array.isArray(stacktrace) && { stacktrace: stacktrace.map((line) => redactSecrets(String(line))) }),
+        ...(requestId && { requestId }),
+      },
+    };
   }
   logger.error({ err: error, path: formatted.path }, 'unexpected error while executing an operation');
   return {
     message: 'Internal server error',
     ...(formatted.path && { path: formatted.path }),
     ...(formatted.locations && { locations: formatted.locations }),
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(requestId && { requestId }) },
   };
+}
+
+/** A GraphQL-shaped error reply for failures before Apollo runs (body too large, not JSON). */
+function httpErrorReply(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals['requestId'] } }] });
 }
 
 export interface RunningGateway {
   url: string;
   httpServer: http.Server;
   apollo: ApolloServer<GatewayContext>;
+  metrics: GatewayMetrics;
+  upstreamPolicy: UpstreamPolicy;
+  /** Stops accepting, lets in-flight operations finish (at most shutdownGraceMs), then closes. */
   stop: () => Promise<void>;
 }
 
@@ -100,29 +165,60 @@ export async function startGateway(options: GatewayOptions, port: number, host =
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const apollo = createApolloServer(options, [ApolloServerPluginDrainHttpServer({ httpServer })]);
+  const metrics = options.metrics ?? new GatewayMetrics();
+  const upstreamPolicy = new UpstreamPolicy({
+    timeoutMs: options.zohoTimeoutMs,
+    ...DEFAULT_UPSTREAM_POLICY,
+    ...options.upstreamPolicyOptions,
+  });
+  upstreamPolicy.onCircuitStateChange((state) => {
+    metrics.setCircuitState(state);
+    if (state === 'open') options.logger.warn({ circuit: state }, 'Zoho Payments is failing: circuit open, calls fail fast');
+    else options.logger.info({ circuit: state }, `circuit ${state}`);
+  });
+  let draining = false;
+  const apollo = createApolloServer(
+    options,
+    [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownGraceMs ?? 10_000 })],
+    metrics,
+  );
   await apollo.start();
 
   const { zohoApiUrl } = options;
   const fetcher = options.fetcher ?? createZohoFetcher();
 
+  app.use(assignRequestId);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    if (zohoApiUrl) res.json({ status: 'ready', upstream: options.upstreamName ?? new URL(zohoApiUrl).origin });
-    else res.status(503).json({ status: 'not ready', reason: 'ZOHO_API_URL is not configured' });
+    if (draining) res.status(503).json({ status: 'not ready', reason: 'shutting down' });
+    else if (!zohoApiUrl) res.status(503).json({ status: 'not ready', reason: 'ZOHO_API_URL is not configured' });
+    else {
+      res.json({
+        status: 'ready',
+        upstream: options.upstreamName ?? new URL(zohoApiUrl).origin,
+        circuit: upstreamPolicy.circuitState,
+      });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.exposition();
+    res.type(contentType).send(body);
   });
   app.use(
     '/graphql',
-    cors(),
-    express.json({ limit: '100kb' }),
+    cors({ exposedHeaders: ['x-request-id'] }),
+    express.json({ limit: OPERATION_LIMITS.maxBodyBytes }),
+    enterRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         if (!zohoApiUrl) throw new Error('ZOHO_API_URL is not configured');
         return buildContext(req.headers, {
           zohoApiUrl,
           zohoTimeoutMs: options.zohoTimeoutMs,
+          upstreamPolicy,
+          metrics,
           fetcher,
           logger: options.logger,
           now: options.now,
@@ -130,6 +226,25 @@ export async function startGateway(options: GatewayOptions, port: number, host =
       },
     }),
   );
+  // Failures before Apollo runs (a body too large or not JSON) answer as GraphQL errors, never as
+  // express's HTML page (which shows a stack trace outside production).
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
+    if (type === 'entity.too.large') {
+      httpErrorReply(res, 413, 'BAD_REQUEST', `The request body is larger than the gateway's limit of ${OPERATION_LIMITS.maxBodyBytes / 1024} kB.`);
+    } else if (type === 'entity.parse.failed') {
+      httpErrorReply(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+    } else if (typeof status === 'number' && status >= 400 && status < 500) {
+      httpErrorReply(res, status, 'BAD_REQUEST', 'The request could not be read (check its Content-Type, encoding and length).');
+    } else {
+      options.logger.error({ err: error }, 'unexpected error while reading a request');
+      httpErrorReply(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+    }
+  });
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -150,6 +265,11 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     url: `http://${shownHost}:${address.port}/graphql`,
     httpServer,
     apollo,
-    stop: () => apollo.stop(),
+    metrics,
+    upstreamPolicy,
+    stop: async () => {
+      draining = true;
+      await apollo.stop();
+    },
   };
 }

@@ -10,6 +10,12 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import nock from 'nock';
 import { buildContext, type GatewayContext } from '../src/context';
+import {
+  DEFAULT_UPSTREAM_POLICY,
+  UpstreamPolicy,
+  type UpstreamPolicyOptions,
+} from '../src/datasources/upstream-policy';
+import { requestIdFrom, runInRequestScope } from '../src/request-scope';
 import { createLogger, type Logger } from '../src/logger';
 import { createApolloServer } from '../src/server';
 
@@ -67,16 +73,33 @@ export interface TestGateway {
   stop: () => Promise<void>;
 }
 
+/**
+ * The gateway in-process, executing operations without HTTP. Its upstream policy keeps the time
+ * limit but, unless `upstreamPolicy` says otherwise, neither retries nor breaks the circuit: each
+ * nock interceptor then answers exactly one call (test/hardening covers both).
+ */
 export async function createTestGateway(
-  options: { nodeEnv?: 'development' | 'production' | 'test'; zohoTimeoutMs?: number } = {},
+  options: {
+    nodeEnv?: 'development' | 'production' | 'test';
+    zohoTimeoutMs?: number;
+    upstreamPolicy?: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>>;
+  } = {},
 ): Promise<TestGateway> {
   const logs = captureLogger();
+  const zohoTimeoutMs = options.zohoTimeoutMs ?? 2000;
   const gatewayOptions = {
     zohoApiUrl: ZOHO_API_URL,
-    zohoTimeoutMs: options.zohoTimeoutMs ?? 2000,
+    zohoTimeoutMs,
     nodeEnv: options.nodeEnv ?? 'test',
     logger: logs.logger,
     now: () => NOW,
+    upstreamPolicy: new UpstreamPolicy({
+      timeoutMs: zohoTimeoutMs,
+      ...DEFAULT_UPSTREAM_POLICY,
+      retries: 0,
+      breakerThreshold: 0,
+      ...options.upstreamPolicy,
+    }),
   };
   const apollo = createApolloServer(gatewayOptions);
   await apollo.start();
@@ -85,11 +108,13 @@ export async function createTestGateway(
     apollo,
     logs,
     async execute(query, variables, headers = CALLER_HEADERS) {
-      const contextValue = buildContext(headers, gatewayOptions);
-      last = contextValue;
-      const response = await apollo.executeOperation({ query, variables }, { contextValue });
-      if (response.body.kind !== 'single') throw new Error('expected a single result');
-      return response.body.singleResult as OperationResult;
+      return runInRequestScope({ requestId: requestIdFrom(headers) }, async () => {
+        const contextValue = buildContext(headers, gatewayOptions);
+        last = contextValue;
+        const response = await apollo.executeOperation({ query, variables }, { contextValue });
+        if (response.body.kind !== 'single') throw new Error('expected a single result');
+        return response.body.singleResult as OperationResult;
+      });
     },
     lastUpstreamCalls: () => last?.upstreamCalls ?? [],
     stop: () => apollo.stop(),

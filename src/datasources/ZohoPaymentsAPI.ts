@@ -13,6 +13,7 @@ import {
   RESTDataSource,
   type AugmentedRequest,
   type DataSourceRequest,
+  type RequestDeduplicationPolicy,
   type RequestOptions,
 } from '@apollo/datasource-rest';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
@@ -28,6 +29,8 @@ import {
   zohoErrorBody,
 } from '../errors';
 import type { Logger } from '../logger';
+import { REQUEST_ID_HEADER } from '../request-scope';
+import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type CallKind } from './upstream-policy';
 import {
   zohoEnvelopeSchema,
   zohoPaymentMethodEnvelopeSchema,
@@ -46,8 +49,17 @@ export interface ZohoCredentials {
   readonly accountId: string;
 }
 
-/** What one upstream call did, reported to the request that made it (for logs and metrics). */
+/** The Zoho endpoints this datasource calls, named as the seeds name them (metrics label them so). */
+export type ZohoEndpoint =
+  | 'createPaymentMethodSession'
+  | 'retrievePaymentMethodSession'
+  | 'retrievePaymentMethod'
+  | 'updatePaymentMethod'
+  | 'deletePaymentMethod';
+
+/** What one upstream call (one HTTP exchange: each retry is its own) did, for logs and metrics. */
 export interface UpstreamCall {
+  endpoint: ZohoEndpoint;
   method: string;
   /** The URL's path, e.g. `/api/v1/paymentmethods/123`, without the query (which holds the account id). */
   path: string;
@@ -59,8 +71,12 @@ export interface ZohoPaymentsAPIOptions {
   /** Base URL ending in `/api/v1`, e.g. `https://payments.zoho.com/api/v1`. */
   baseURL: string;
   credentials: ZohoCredentials;
-  /** Time limit of one upstream call. */
+  /** Time limit of one upstream call, retries included (the policy enforces it; errors quote it). */
   timeoutMs: number;
+  /** Timeout, retries and circuit breaker, shared by every request of the gateway. */
+  policy?: UpstreamPolicy;
+  /** This request's id, sent to Zoho as `X-Request-Id`. */
+  requestId?: string;
   /** Shared across requests: holds connection pools only, never request data. */
   fetch?: Fetcher;
   logger?: Logger;
@@ -94,14 +110,19 @@ const NO_HTTP_CACHE: KeyValueCache = {
 export class ZohoPaymentsAPI extends RESTDataSource {
   override baseURL: string;
   readonly #credentials: ZohoCredentials;
-  readonly #timeoutMs: number;
+  readonly #policy: UpstreamPolicy;
+  readonly #requestId: string | undefined;
   readonly #onUpstreamCall: ((call: UpstreamCall) => void) | undefined;
 
   constructor(options: ZohoPaymentsAPIOptions) {
     super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
     this.baseURL = options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`;
     this.#credentials = options.credentials;
-    this.#timeoutMs = options.timeoutMs;
+    // Without a shared policy (a datasource built alone), the time limit still holds; nothing else.
+    this.#policy =
+      options.policy ??
+      new UpstreamPolicy({ ...DEFAULT_UPSTREAM_POLICY, timeoutMs: options.timeoutMs, retries: 0, breakerThreshold: 0 });
+    this.#requestId = options.requestId;
     this.#onUpstreamCall = options.onUpstreamCall;
   }
 
@@ -160,8 +181,16 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     request.headers['authorization'] = this.#credentials.authorization;
     request.headers['accept'] = 'application/json';
     request.params.set('account_id', this.#credentials.accountId);
+    if (this.#requestId) request.headers[REQUEST_ID_HEADER] = this.#requestId;
     request.skipCache = true;
-    request.signal = AbortSignal.timeout(this.#timeoutMs);
+  }
+
+  /**
+   * Every call goes out: the request's DataLoaders already fetch each id once, and a retried GET
+   * must really go out again (RESTDataSource would otherwise replay the first, failed, promise).
+   */
+  protected override requestDeduplicationPolicyFor(): RequestDeduplicationPolicy {
+    return { policy: 'do-not-deduplicate' };
   }
 
   /** Reads the body as text and parses JSON itself, so a malformed body is data, not a crash. */
@@ -198,16 +227,17 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     const started = performance.now();
     const method = request.method ?? 'GET';
     const path = url.pathname;
+    const endpoint = endpointOf(method, path);
     try {
       const result = await fn();
       const status = (result as { response?: FetcherResponse }).response?.status ?? 0;
-      this.#report({ method, path, status, durationMs: performance.now() - started });
+      this.#report({ endpoint, method, path, status, durationMs: performance.now() - started });
       return result;
     } catch (error) {
       const status = typeof (error as GraphQLError).extensions?.['upstreamStatus'] === 'number'
         ? ((error as GraphQLError).extensions['upstreamStatus'] as number)
         : 'error';
-      this.#report({ method, path, status, durationMs: performance.now() - started });
+      this.#report({ endpoint, method, path, status, durationMs: performance.now() - started });
       throw error;
     }
   }
@@ -217,6 +247,10 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     this.logger.debug?.(`zoho ${call.method} ${call.path} -> ${call.status} (${call.durationMs.toFixed(1)} ms)`);
   }
 
+  /**
+   * One Zoho call under the shared policy (time limit, retries for reads, circuit breaker), with
+   * every failure turned into the contract's error before the policy sees it.
+   */
   async #call<S extends z.ZodType>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
@@ -224,17 +258,17 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     what: string,
     body?: object,
   ): Promise<z.infer<S>> {
-    let parsedBody: unknown;
-    let status: number;
-    try {
+    const kind: CallKind = method === 'GET' ? 'read' : 'write';
+    const { parsedBody, status } = await this.#policy.execute(kind, async (signal) => {
       const request: DataSourceRequest =
-        method === 'GET' ? { method } : body === undefined ? { method } : { method, body };
-      const result = await this.fetch<unknown>(path, request);
-      parsedBody = result.parsedBody;
-      status = result.response.status;
-    } catch (error) {
-      throw errorFromFetchFailure(error, this.#timeoutMs);
-    }
+        method === 'GET' || body === undefined ? { method, signal } : { method, body, signal };
+      try {
+        const result = await this.fetch<unknown>(path, request);
+        return { parsedBody: result.parsedBody, status: result.response.status };
+      } catch (error) {
+        throw errorFromFetchFailure(error);
+      }
+    });
     return this.#unwrap(parsedBody, status, schema, what);
   }
 
@@ -264,4 +298,13 @@ export class ZohoPaymentsAPI extends RESTDataSource {
       throw error;
     }
   }
+}
+
+/** Which documented endpoint a method and path are (for the metrics' `endpoint` label). */
+function endpointOf(method: string, path: string): ZohoEndpoint {
+  const session = /\/paymentmethodsessions(?:\/|$)/.test(path);
+  if (session) return method === 'POST' ? 'createPaymentMethodSession' : 'retrievePaymentMethodSession';
+  if (method === 'PUT') return 'updatePaymentMethod';
+  if (method === 'DELETE') return 'deletePaymentMethod';
+  return 'retrievePaymentMethod';
 }

@@ -720,29 +720,32 @@ describe("the contract's errors, through the real stack", () => {
   });
 
   describe('Zoho in trouble (sandbox faults)', () => {
+    // A read is tried 3 times (ZOHO_RETRIES=2) on a 5xx or a dropped connection, never on a bad
+    // reply, and not on a 429 whose Retry-After (7 s) is longer than the gateway waits out itself.
     test.each([
-      { name: '503', fault: { type: 'status', status: 503 }, extensions: { code: 'UPSTREAM_ERROR', upstreamStatus: 503, upstreamCode: 'error' } },
-      { name: '502 with an HTML page', fault: { type: 'status', status: 502 }, extensions: { code: 'UPSTREAM_ERROR', upstreamStatus: 502 } },
+      { name: '503', attempts: 3, fault: { type: 'status', status: 503 }, extensions: { code: 'UPSTREAM_ERROR', upstreamStatus: 503, upstreamCode: 'error' } },
+      { name: '502 with an HTML page', attempts: 3, fault: { type: 'status', status: 502 }, extensions: { code: 'UPSTREAM_ERROR', upstreamStatus: 502 } },
       {
         name: '429 with Retry-After: 7',
+        attempts: 1,
         fault: { type: 'rate_limit', retry_after: 7 },
         extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 7, upstreamStatus: 429, upstreamCode: 'rate_limit_exceeded' },
       },
-      { name: 'malformed JSON', fault: { type: 'malformed_json' }, extensions: { code: 'UPSTREAM_ERROR' } },
-      { name: 'a success without its payload', fault: { type: 'unexpected_shape' }, extensions: { code: 'UPSTREAM_ERROR' } },
-      { name: 'a dropped connection', fault: { type: 'drop' }, extensions: { code: 'UPSTREAM_ERROR' } },
-    ])('$name -> $extensions.code', async ({ fault, extensions }) => {
-      await injectFault({ endpoint: 'retrievePaymentMethod', count: 1, ...fault });
+      { name: 'malformed JSON', attempts: 1, fault: { type: 'malformed_json' }, extensions: { code: 'UPSTREAM_ERROR' } },
+      { name: 'a success without its payload', attempts: 1, fault: { type: 'unexpected_shape' }, extensions: { code: 'UPSTREAM_ERROR' } },
+      { name: 'a dropped connection', attempts: 3, fault: { type: 'drop' }, extensions: { code: 'UPSTREAM_ERROR' } },
+    ])('$name -> $extensions.code after $attempts call(s)', async ({ fault, attempts, extensions }) => {
+      await injectFault({ endpoint: 'retrievePaymentMethod', count: attempts, ...fault });
       const result = await gql(PAYMENT_METHOD, { id: FIXTURE_CARD });
       expect(result.status).toBe(200);
       expect(result.data).toEqual({ paymentMethod: null });
       expect(onlyError(result)).toMatchObject({ path: ['paymentMethod'], extensions });
 
-      // The fault was used once, and the next call goes through: the gateway is not left broken.
+      // The faults were all used, and the next call goes through: the gateway is not left broken.
       expect((await control<{ faults: unknown[] }>('GET', '/__sandbox/faults')).faults).toEqual([]);
       const again = await readPaymentMethod(FIXTURE_CARD);
       expect(again.data?.paymentMethod?.id).toBe(FIXTURE_CARD);
-      expect((await upstreamCalls()).map((call) => call.fault)).toEqual([fault.type, null]);
+      expect((await upstreamCalls()).map((call) => call.fault)).toEqual([...Array<string>(attempts).fill(fault.type), null]);
     });
 
     test('a 503 on a mutation is a GraphQL error, not a userError, and nothing is deleted', async () => {

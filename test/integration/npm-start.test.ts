@@ -169,7 +169,7 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
   test('/readyz says ready with upstream "embedded sandbox"; /healthz says ok', async () => {
     const ready = await httpRequest(`${gateway.origin}/readyz`);
     expect(ready.status).toBe(200);
-    expect(jsonOf(ready)).toEqual({ status: 'ready', upstream: 'embedded sandbox' });
+    expect(jsonOf(ready)).toEqual({ status: 'ready', upstream: 'embedded sandbox', circuit: 'closed' });
     const health = await httpRequest(`${gateway.origin}/healthz`);
     expect(health.status).toBe(200);
     expect(jsonOf(health)).toEqual({ status: 'ok' });

@@ -22,7 +22,9 @@ import { jsonOf, postGraphQL } from '../http-client';
 /** The seeds' token and account id, verbatim. */
 const AUTHORIZATION = 'Zoho-oauthtoken 1000.41d9xxxxxxxxxxxxxxxxxxxxxxxxc2d1.8fccxxxxxxxxxxxxxxxxxxxxxxxx125f';
 const ACCOUNT_ID = '23137556';
-const CALLER = { authorization: AUTHORIZATION, 'x-zoho-account-id': ACCOUNT_ID };
+/** The caller names its request; the gateway passes the id on to Zoho. */
+const REQUEST_ID = 'wire-test-7f3a';
+const CALLER = { authorization: AUTHORIZATION, 'x-zoho-account-id': ACCOUNT_ID, 'x-request-id': REQUEST_ID };
 const PM_ID = '173000002315115';
 const CREATED_ISO = new Date(1708950672 * 1000).toISOString(); // the seeds' created_time, in seconds
 
@@ -117,6 +119,7 @@ function expectRequest(req: WireRequest | undefined, method: string, url: string
   expect(rawHeaders).toEqual([
     'authorization', AUTHORIZATION, // the seeds' header, the caller's value verbatim
     'accept', 'application/json',
+    'x-request-id', REQUEST_ID, // the caller's request id, for Zoho's and the caller's logs
     ...(body === undefined
       ? [] // no content-type and no content-length without a body, as in the seeds
       : ['content-type', 'application/json', 'Content-Length', String(Buffer.byteLength(expectedBody))]),

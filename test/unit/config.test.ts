@@ -23,7 +23,25 @@ describe('loadConfig', () => {
       zohoTimeoutMs: 10_000,
       nodeEnv: 'development',
       logLevel: 'info',
+      zohoRetries: 2,
+      zohoBreakerThreshold: 5,
+      zohoBreakerHalfOpenMs: 10_000,
+      shutdownGraceMs: 10_000,
+      apollo: undefined,
     });
+  });
+
+  test('bad resilience, shutdown and GraphOS settings fail fast, naming the variable', () => {
+    expect(configErrorOf({ ZOHO_RETRIES: '9' }).message).toContain('ZOHO_RETRIES');
+    expect(configErrorOf({ ZOHO_RETRIES: '-1' }).message).toContain('ZOHO_RETRIES');
+    expect(configErrorOf({ ZOHO_BREAKER_THRESHOLD: 'many' }).message).toContain('ZOHO_BREAKER_THRESHOLD');
+    expect(configErrorOf({ ZOHO_BREAKER_HALF_OPEN_MS: '5' }).message).toContain('ZOHO_BREAKER_HALF_OPEN_MS');
+    expect(configErrorOf({ SHUTDOWN_GRACE_MS: '1.5' }).message).toContain('SHUTDOWN_GRACE_MS');
+    expect(configErrorOf({ APOLLO_KEY: 'service:payments:abc123' }).message).toContain('APOLLO_GRAPH_REF');
+    expect(configErrorOf({ APOLLO_GRAPH_REF: 'payments@current' }).message).toContain('APOLLO_KEY');
+    expect(configErrorOf({ APOLLO_KEY: 'k', APOLLO_GRAPH_REF: 'two words' }).message).toContain('APOLLO_GRAPH_REF');
+    // The key is a secret: an error about it never repeats it.
+    expect(configErrorOf({ APOLLO_KEY: 'service:payments:abc123' }).message).not.toContain('abc123');
   });
 
   test('empty variables count as unset', () => {
@@ -38,6 +56,12 @@ describe('loadConfig', () => {
         ZOHO_TIMEOUT_MS: '2500',
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
+        ZOHO_RETRIES: '0',
+        ZOHO_BREAKER_THRESHOLD: '3',
+        ZOHO_BREAKER_HALF_OPEN_MS: '2500',
+        SHUTDOWN_GRACE_MS: '30000',
+        APOLLO_KEY: 'service:payments:abc123',
+        APOLLO_GRAPH_REF: 'payments@current',
       }),
     ).toEqual({
       port: 8080,
@@ -46,6 +70,11 @@ describe('loadConfig', () => {
       zohoTimeoutMs: 2500,
       nodeEnv: 'production',
       logLevel: 'warn',
+      zohoRetries: 0,
+      zohoBreakerThreshold: 3,
+      zohoBreakerHalfOpenMs: 2500,
+      shutdownGraceMs: 30_000,
+      apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
     });
     expect(loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({ nodeEnv: 'test', port: 0, sandboxPort: 0 });
     expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zohoApiUrl).toBe('http://127.0.0.1:4010/api/v1');

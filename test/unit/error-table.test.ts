@@ -340,6 +340,11 @@ function expectedExtensions(row: Row): Record<string, unknown> {
   );
 }
 
+/** What a client sees: the row's extensions and the request id every GraphQL error carries. */
+function expectedGraphQLExtensions(row: Row): Record<string, unknown> {
+  return { ...expectedExtensions(row), requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) };
+}
+
 function expectNoToken(value: unknown): void {
   expect(JSON.stringify(value)).not.toContain(TOKEN);
 }
@@ -561,7 +566,7 @@ describe('the error table through GraphQL', () => {
     it.each(named([...errorRows(operation), ...BAD_REQUEST_ROWS]))('%s', async (_when, row) => {
       const result = await run(operation, row);
       expect(result.data).toEqual({ [operation.field]: null });
-      expect(onlyError(result, operation.field).extensions).toStrictEqual(expectedExtensions(row));
+      expect(onlyError(result, operation.field).extensions).toStrictEqual(expectedGraphQLExtensions(row));
     });
 
     it('404 is null, without an error', async () => {
@@ -590,7 +595,7 @@ describe('the error table through GraphQL', () => {
       async (_when, row) => {
         const { error, extensions } = onlyError(await run(PAYMENT_METHOD_QUERY, row, 'production'), 'paymentMethod');
         expect(error.extensions).not.toHaveProperty('stacktrace');
-        expect(extensions).toStrictEqual(expectedExtensions(row));
+        expect(extensions).toStrictEqual(expectedGraphQLExtensions(row));
       },
     );
 
@@ -636,7 +641,7 @@ describe('the error table through GraphQL', () => {
       async (_when, _code, row) => {
         const result = await run(mutation, row);
         expect(result.data).toBeNull();
-        expect(onlyError(result, mutation.field).extensions).toStrictEqual(expectedExtensions(row));
+        expect(onlyError(result, mutation.field).extensions).toStrictEqual(expectedGraphQLExtensions(row));
       },
     );
   });

@@ -26,7 +26,12 @@ async function gateway(
 ): Promise<{ gw: RunningGateway; logs: ReturnType<typeof captureLogger>; origin: string }> {
   const logs = captureLogger();
   const zohoApiUrl = upstream ?? undefined;
-  const gw = await startGateway({ zohoApiUrl, zohoTimeoutMs: 5000, nodeEnv, logger: logs.logger, now: () => NOW }, 0, '127.0.0.1');
+  // No retries: each nock interceptor answers exactly one call (test/hardening covers retries).
+  const gw = await startGateway(
+    { zohoApiUrl, zohoTimeoutMs: 5000, nodeEnv, logger: logs.logger, now: () => NOW, upstreamPolicyOptions: { retries: 0 } },
+    0,
+    '127.0.0.1',
+  );
   started.push(gw);
   return { gw, logs, origin: new URL(gw.url).origin };
 }
@@ -69,7 +74,7 @@ describe('health and readiness', () => {
     const reply = await httpRequest(`${origin}/readyz`);
     expect(reply.status).toBe(200);
     expectJson(reply);
-    expect(jsonOf(reply)).toEqual({ status: 'ready', upstream: ZOHO_ORIGIN });
+    expect(jsonOf(reply)).toEqual({ status: 'ready', upstream: ZOHO_ORIGIN, circuit: 'closed' });
   });
 
   test('GET /readyz is 503 JSON when no upstream is configured (and /healthz stays 200)', async () => {
@@ -203,7 +208,12 @@ describe('production mode', () => {
     const reply = await postGraphQL(gw.url, { query: PM_QUERY }, CALLER_HEADERS);
     const body = jsonOf<GraphQLBody>(reply);
     expect(body.errors).toHaveLength(1);
-    expect(body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_ERROR', upstreamStatus: 500, upstreamCode: 'error' });
+    expect(body.errors?.[0]?.extensions).toEqual({
+      code: 'UPSTREAM_ERROR',
+      upstreamStatus: 500,
+      upstreamCode: 'error',
+      requestId: reply.headers['x-request-id'],
+    });
     expect(reply.text).not.toMatch(/stacktrace|\n\s+at |\.ts:\d+/);
 
     const invalid = await postGraphQL(gw.url, { query: '{ paymentMethod(id: 1) { nope } }' });
@@ -234,7 +244,7 @@ describe('production mode', () => {
         message: 'Internal server error',
         path: ['paymentMethod', 'currency'],
         locations: expect.any(Array),
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: reply.headers['x-request-id'] },
       },
     ]);
     expect(reply.text).not.toContain('QQQ');

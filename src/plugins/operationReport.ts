@@ -1,11 +1,13 @@
 /**
- * One structured log line per GraphQL operation: its name, duration, outcome and the upstream
- * calls it made (method, path and status only: never a URL query, header or body).
+ * What every GraphQL operation leaves behind once it is answered: one structured log line (its
+ * name, duration, outcome, error codes and the upstream calls it made: endpoint, method, path and
+ * status only, never a URL query, header or body) and its metrics (metrics.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
+import type { GatewayMetrics } from '../metrics';
 
-export function requestLogPlugin(): ApolloServerPlugin<GatewayContext> {
+export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
@@ -17,13 +19,19 @@ export function requestLogPlugin(): ApolloServerPlugin<GatewayContext> {
               (error) => error.extensions?.['code'],
             ),
           ].filter((code): code is string => typeof code === 'string');
+          const errorCodes = [...new Set(codes)];
+          const outcome = errorCodes[0] ?? 'ok';
+          const durationMs = performance.now() - started;
+          metrics?.recordOperation(operationName, outcome, durationMs / 1000);
           contextValue.logger.info(
             {
               operationName: operationName ?? null,
-              durationMs: Math.round((performance.now() - started) * 10) / 10,
-              outcome: codes.length === 0 ? 'ok' : 'error',
-              errorCodes: [...new Set(codes)],
+              durationMs: Math.round(durationMs * 10) / 10,
+              outcome: outcome === 'ok' ? 'ok' : 'error',
+              errorCodes,
+              upstreamCallCount: contextValue.upstreamCalls.length,
               upstreamCalls: contextValue.upstreamCalls.map((call) => ({
+                endpoint: call.endpoint,
                 method: call.method,
                 path: call.path,
                 status: call.status,

@@ -1,0 +1,58 @@
+/**
+ * The request id, and the scope that carries it through everything one HTTP request causes.
+ *
+ * Every request gets an id: the caller's `X-Request-Id` when it is a sane token (letters, digits
+ * and `._:-`, at most 128 characters), a new UUID otherwise. The gateway returns it in the
+ * `X-Request-Id` response header, sends it to Zoho on every upstream call, writes it on every log
+ * line, and puts it in every GraphQL error's `extensions.requestId`. An AsyncLocalStorage scope
+ * carries it, so code with no handle on the request (pino's mixin, `formatError`) still finds it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+
+/** What the scope of one HTTP request holds. */
+export interface RequestScope {
+  readonly requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+/** The header the id travels in, both ways and upstream. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's request id when it is sane, or a new one. */
+export function requestIdFrom(headers: IncomingHttpHeaders): string {
+  const sent = headers[REQUEST_ID_HEADER];
+  const value = Array.isArray(sent) ? sent[0] : sent;
+  return value !== undefined && SANE_REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/** The scope of the request this code runs for, if any. */
+export function currentRequestScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` in a request's scope (tests and code outside express). */
+export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** Express middleware: names the request (`res.locals.requestId`, the response header). */
+export function assignRequestId(req: Request, res: Response, next: NextFunction): void {
+  const requestId = requestIdFrom(req.headers);
+  res.locals['requestId'] = requestId;
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  next();
+}
+
+/**
+ * Express middleware: runs the rest of the chain in the request's scope. It sits after the body
+ * parser, whose stream callbacks would otherwise run outside the scope.
+ */
+export function enterRequestScope(_req: Request, res: Response, next: NextFunction): void {
+  storage.run({ requestId: String(res.locals['requestId']) }, next);
+}
