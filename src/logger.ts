@@ -56,7 +56,15 @@ export function createLogger(
         const scope = currentRequestScope();
         return scope ? { requestId: scope.requestId } : {};
       },
-      formatters: { log: (object) => redactValue(object) as Record<string, unknown> },
+      // `err` keeps pino's own serializer (its type stays the error's class), redacted after it.
+      serializers: { err: (error: unknown) => redactValue(error instanceof Error ? stdSerializers.err(error) : error) },
+      formatters: {
+        log: (object) => {
+          const { err, ...rest } = object;
+          const redacted = redactValue(rest) as Record<string, unknown>;
+          return err === undefined ? redacted : { ...redacted, err: err instanceof Error ? err : redactValue(err) };
+        },
+      },
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)) as Parameters<typeof method>);
