@@ -143,7 +143,11 @@ export class UpstreamPolicy {
   async execute<T>(kind: CallKind, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const policy = kind === 'read' ? this.#read : this.#write;
     try {
-      return await policy.execute(({ signal }) => attempt(signal));
+      return await policy.execute(({ signal }) => {
+        // cockatiel may start one more try after the budget ran out during a backoff: it never goes out.
+        if (signal.aborted) throw new TaskCancelledError();
+        return attempt(signal);
+      });
     } catch (error) {
       if (error instanceof TaskCancelledError) throw upstreamTimeout(this.#options.timeoutMs);
       if (error instanceof BrokenCircuitError) {
