@@ -93,7 +93,11 @@ export function zohoErrorBody(body: unknown): { code?: string; message?: string 
  */
 export function safeUpstreamMessage(message: string | undefined, secrets: readonly string[] = []): string | undefined {
   if (message === undefined) return undefined;
-  return redactSecrets(message, secrets).slice(0, 300);
+  // Then any other long run of digits (8 or more), such as a bank account number, which has no
+  // checksum to recognise it by: Zoho's text about a caller's data is not the gateway's to repeat.
+  return redactSecrets(message, secrets)
+    .replace(/(?<![\d•])\d{8,}(?!\d)/g, (digits) => `••••${digits.slice(-4)}`)
+    .slice(0, 300);
 }
 
 /** The HTTP-date forms of RFC 9110: IMF-fixdate, and the obsolete RFC 850 and asctime forms. */

@@ -4,7 +4,7 @@
  * - by path: `authorization`, tokens, card and account numbers wherever they sit in an object;
  * - by shape: every string (the message, every value, every error's message and stack) goes
  *   through redactSecrets (redaction.ts), which masks OAuth tokens, card numbers and routing
- *   numbers.
+ *   numbers, and the request's own token whatever its shape.
  * Every line written while a request runs carries its `requestId` (request-scope.ts).
  */
 import pino, { stdSerializers, type DestinationStream, type Logger } from 'pino';
@@ -36,7 +36,7 @@ export const REDACTED_PATHS = [
 
 /** A copy of a logged value with every string redacted (errors serialized first), depth-bounded. */
 function redactValue(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactSecrets(value);
+  if (typeof value === 'string') return redactSecrets(value, currentRequestScope()?.secrets);
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return redactValue(stdSerializers.err(value), depth + 1);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
@@ -67,7 +67,8 @@ export function createLogger(
       },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)) as Parameters<typeof method>);
+          const secrets = currentRequestScope()?.secrets;
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg, secrets) : arg)) as Parameters<typeof method>);
         },
       },
     },

@@ -11,10 +11,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { containsSecrets } from './redaction';
 
 /** What the scope of one HTTP request holds. */
 export interface RequestScope {
   readonly requestId: string;
+  /**
+   * The caller's own secrets (its Authorization value and the token in it), masked wherever text
+   * of this request leaves the process, whatever their shape.
+   */
+  readonly secrets?: readonly string[];
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -24,11 +30,29 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The caller's request id when it is sane, or a new one. */
+/** The caller's own secrets, from its Authorization header (`Zoho-oauthtoken <token>`). */
+export function callerSecretsFrom(headers: IncomingHttpHeaders): string[] {
+  const authorization = headers.authorization?.trim();
+  if (!authorization) return [];
+  const token = authorization.slice(authorization.indexOf(' ') + 1).trim();
+  return [authorization, token].filter((secret) => secret.length >= 4);
+}
+
+/**
+ * The caller's request id when it is sane and holds nothing secret (a token, a card or routing
+ * number: it is echoed, logged and sent upstream), or a new one.
+ */
 export function requestIdFrom(headers: IncomingHttpHeaders): string {
   const sent = headers[REQUEST_ID_HEADER];
   const value = Array.isArray(sent) ? sent[0] : sent;
-  return value !== undefined && SANE_REQUEST_ID.test(value) ? value : randomUUID();
+  const secrets = callerSecretsFrom(headers);
+  const usable =
+    value !== undefined &&
+    SANE_REQUEST_ID.test(value) &&
+    !containsSecrets(value, secrets) &&
+    // Nor a long piece of the caller's token.
+    !secrets.some((secret) => value.length >= 8 && secret.includes(value));
+  return usable ? value : randomUUID();
 }
 
 /** The scope of the request this code runs for, if any. */
@@ -53,6 +77,6 @@ export function assignRequestId(req: Request, res: Response, next: NextFunction)
  * Express middleware: runs the rest of the chain in the request's scope. It sits after the body
  * parser, whose stream callbacks would otherwise run outside the scope.
  */
-export function enterRequestScope(_req: Request, res: Response, next: NextFunction): void {
-  storage.run({ requestId: String(res.locals['requestId']) }, next);
+export function enterRequestScope(req: Request, res: Response, next: NextFunction): void {
+  storage.run({ requestId: String(res.locals['requestId']), secrets: callerSecretsFrom(req.headers) }, next);
 }

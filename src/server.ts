@@ -122,16 +122,17 @@ export function createApolloServer(
  * generic message (and logged); secrets masked in every message; the request id attached.
  */
 function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
-  const requestId = currentRequestScope()?.requestId;
+  const scope = currentRequestScope();
+  const requestId = scope?.requestId;
   const code = formatted.extensions?.['code'];
   if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const stacktrace = formatted.extensions?.['stacktrace'];
     return {
       ...formatted,
-      message: redactSecrets(formatted.message),
+      message: redactSecrets(formatted.message, scope?.secrets),
       extensions: {
         ...formatted.extensions,
-        ...(Array.isArray(stacktrace) && { stacktrace: stacktrace.map((line) => redactSecrets(String(line))) }),
+        ...(Array.isArray(stacktrace) && { stacktrace: stacktrace.map((line) => redactSecrets(String(line), scope?.secrets)) }),
         ...(requestId && { requestId }),
       },
     };

@@ -566,11 +566,14 @@ describe('safeUpstreamMessage: nothing secret passes', () => {
     }
   });
 
-  test('digit runs that are not Luhn-valid (such as Zoho ids) stay readable', () => {
+  test('any run of 8 or more digits (an account number has no checksum) shows only its last four; shorter runs stay', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[1-9]\d{12,18}$/).filter((n) => !luhnValid(n)), (id) => {
-        const message = `No payment method ${id} in this account.`;
-        expect(safeUpstreamMessage(message)).toBe(message);
+      fc.property(fc.stringMatching(/^[1-9]\d{7,18}$/), fc.integer({ min: 0, max: 9_999_999 }), (digits, count) => {
+        const message = `Bank account ${digits} refused after ${count} tries (HTTP 400).`;
+        const safe = safeUpstreamMessage(message) ?? '';
+        expect(safe).not.toContain(digits);
+        expect(safe).toContain(`••••${digits.slice(-4)}`);
+        expect(safe).toContain(`after ${count} tries (HTTP 400).`);
       }),
     );
   });
