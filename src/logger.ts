@@ -60,9 +60,15 @@ export function createLogger(
       serializers: { err: (error: unknown) => redactValue(error instanceof Error ? stdSerializers.err(error) : error) },
       formatters: {
         log: (object) => {
-          const { err, ...rest } = object;
+          // The request id was checked to hold no secret when it was chosen (request-scope.ts); a
+          // random UUID's digits can look like a card number, and masking them would break it.
+          const { err, requestId, ...rest } = object;
           const redacted = redactValue(rest) as Record<string, unknown>;
-          return err === undefined ? redacted : { ...redacted, err: err instanceof Error ? err : redactValue(err) };
+          return {
+            ...(requestId !== undefined && { requestId }),
+            ...redacted,
+            ...(err !== undefined && { err: err instanceof Error ? err : redactValue(err) }),
+          };
         },
       },
       hooks: {

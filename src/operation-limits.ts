@@ -41,7 +41,8 @@ export function operationLimits(options: { production: boolean }): {
 } {
   const { plugins, validationRules } = new ApolloArmor({
     maxDepth: { n: OPERATION_LIMITS.maxDepth, flattenFragments: true, ignoreIntrospection: true },
-    costLimit: { maxCost: OPERATION_LIMITS.maxCost, ignoreIntrospection: true },
+    // Fragments flattened: a Relay-style operation of many small fragments costs what its fields cost.
+    costLimit: { maxCost: OPERATION_LIMITS.maxCost, flattenFragments: true, ignoreIntrospection: true },
     maxAliases: { n: OPERATION_LIMITS.maxAliases },
     maxDirectives: { n: OPERATION_LIMITS.maxDirectives },
     // Armor's token plugin throws from a hook Apollo answers with HTTP 500; the parser's own

@@ -113,7 +113,7 @@ export function createApolloServer(
       operationReportPlugin(metrics),
       ...plugins,
     ],
-    formatError: (formatted, error) => formatGatewayError(formatted, error, options.logger),
+    formatError: (formatted, error) => formatGatewayError(formatted, error, options.logger, production),
   });
 }
 
@@ -121,7 +121,12 @@ export function createApolloServer(
  * Every error a client sees: the contract's codes as they are, anything unexpected behind a
  * generic message (and logged); secrets masked in every message; the request id attached.
  */
-function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+function formatGatewayError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+  production: boolean,
+): GraphQLFormattedError {
   const scope = currentRequestScope();
   const requestId = scope?.requestId;
   const code = formatted.extensions?.['code'];
@@ -129,7 +134,7 @@ function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, lo
     const stacktrace = formatted.extensions?.['stacktrace'];
     return {
       ...formatted,
-      message: redactSecrets(formatted.message, scope?.secrets),
+      message: production ? withoutSuggestions(redactSecrets(formatted.message, scope?.secrets)) : redactSecrets(formatted.message, scope?.secrets),
       extensions: {
         ...formatted.extensions,
         ...(Array.isArray(stacktrace) && { stacktrace: stacktrace.map((line) => redactSecrets(String(line), scope?.secrets)) }),
@@ -144,6 +149,15 @@ function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, lo
     ...(formatted.locations && { locations: formatted.locations }),
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(requestId && { requestId }) },
   };
+}
+
+/**
+ * A message without graphql-js's "Did you mean …?" hints, which map the schema for a stranger.
+ * Apollo's plugin and GraphQL Armor clean validation errors; variable coercion errors (an enum
+ * value or input field misspelt in the variables) carry them too.
+ */
+function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]*\?/g, '').replace(/\s*\[Suggestion hidden\]\??/g, '');
 }
 
 /** A GraphQL-shaped error reply for failures before Apollo runs (body too large, not JSON). */
