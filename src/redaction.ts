@@ -43,17 +43,20 @@ function maskNumbersInRun(run: string): string {
   const out: string[] = [];
   let i = 0;
   while (i < groups.length) {
-    let found = false;
-    for (let j = groups.length; j > i; j -= 1) {
-      const digits = groups.slice(i, j).join('');
-      if (digits.length >= 12 && digits.length <= 19 && luhnValid(digits)) {
-        out.push(masked(digits), j < groups.length ? (separators[j - 1] ?? '') : '');
-        i = j;
-        found = true;
-        break;
-      }
+    // The longest span of whole groups from i that is a card number: at most 19 digits, so the
+    // search looks at no more than 19 groups (linear in the run, however many groups it has).
+    let end = -1;
+    let span = '';
+    for (let j = i; j < groups.length; j += 1) {
+      span += groups[j] ?? '';
+      if (span.length > 19) break;
+      if (span.length >= 12 && luhnValid(span)) end = j + 1;
     }
-    if (!found) {
+    if (end !== -1) {
+      const digits = groups.slice(i, end).join('');
+      out.push(masked(digits), end < groups.length ? (separators[end - 1] ?? '') : '');
+      i = end;
+    } else {
       const group = groups[i] ?? '';
       out.push(group.length === 9 && routingNumberValid(group) ? masked(group) : group);
       out.push(i < groups.length - 1 ? (separators[i] ?? '') : '');

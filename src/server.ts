@@ -20,7 +20,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { buildContext, type GatewayContext } from './context';
 import { createZohoFetcher } from './datasources/ZohoPaymentsAPI';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
@@ -129,7 +129,7 @@ function formatGatewayError(
 ): GraphQLFormattedError {
   const scope = currentRequestScope();
   const requestId = scope?.requestId;
-  const code = formatted.extensions?.['code'];
+  const code = clientErrorCode(error) ?? formatted.extensions?.['code'];
   if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const stacktrace = formatted.extensions?.['stacktrace'];
     return {
@@ -137,6 +137,7 @@ function formatGatewayError(
       message: production ? withoutSuggestions(redactSecrets(formatted.message, scope?.secrets)) : redactSecrets(formatted.message, scope?.secrets),
       extensions: {
         ...formatted.extensions,
+        code,
         ...(Array.isArray(stacktrace) && { stacktrace: stacktrace.map((line) => redactSecrets(String(line), scope?.secrets)) }),
         ...(requestId && { requestId }),
       },
@@ -149,6 +150,27 @@ function formatGatewayError(
     ...(formatted.locations && { locations: formatted.locations }),
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(requestId && { requestId }) },
   };
+}
+
+/**
+ * The code of an error that is about the request, though raised without one: Apollo's client
+ * errors (a persisted query's hash that does not match, a bad `extensions` field) mark themselves
+ * with an HTTP 4xx status; graphql-js's argument coercion at execution (a null variable for a
+ * non-null argument with a default) is a GraphQLError of its own, not a resolver's.
+ */
+function clientErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const code = error.extensions['code'];
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return undefined;
+  const status = (error.extensions['http'] as { status?: unknown } | undefined)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return 'BAD_REQUEST';
+  // graphql-js raises the coercion error itself, then wraps it with the field's path.
+  const raised = error.originalError ?? error;
+  const fromGraphQL = raised instanceof GraphQLError && !raised.originalError;
+  if (fromGraphQL && /^Argument "[^"]+" (of non-null type|has invalid value)/.test(error.message)) {
+    return ErrorCode.BAD_USER_INPUT;
+  }
+  return undefined;
 }
 
 /**
