@@ -29,7 +29,7 @@ import {
   zohoErrorBody,
 } from '../errors';
 import type { Logger } from '../logger';
-import { REQUEST_ID_HEADER } from '../request-scope';
+import { REQUEST_ID_HEADER, callerSecretsFrom } from '../request-scope';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type CallKind } from './upstream-policy';
 import {
   zohoEnvelopeSchema,
@@ -213,9 +213,8 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     response: FetcherResponse;
     parsedBody: unknown;
   }): Promise<GraphQLError> {
-    const { authorization } = this.#credentials;
-    const token = authorization.slice(authorization.indexOf(' ') + 1);
-    return errorFromUpstreamResponse(response.status, parsedBody, response.headers.get('retry-after'), [authorization, token]);
+    const secrets = callerSecretsFrom({ authorization: this.#credentials.authorization });
+    return errorFromUpstreamResponse(response.status, parsedBody, response.headers.get('retry-after'), secrets);
   }
 
   /** Times each call and reports it by path (never by URL: the query holds the account id). */
