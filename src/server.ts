@@ -132,9 +132,10 @@ function formatGatewayError(
   const code = clientErrorCode(error) ?? formatted.extensions?.['code'];
   if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const stacktrace = formatted.extensions?.['stacktrace'];
+    const message = redactSecrets(formatted.message, scope?.secrets);
     return {
       ...formatted,
-      message: production ? withoutSuggestions(redactSecrets(formatted.message, scope?.secrets)) : redactSecrets(formatted.message, scope?.secrets),
+      message: production ? withoutSuggestions(message) : message,
       extensions: {
         ...formatted.extensions,
         code,
