@@ -1,0 +1,164 @@
+/**
+ * What each arm sends, and how a reply proves the arm measured real work (a fast error would
+ * flatter any arm). Every arm reads or writes the sandbox's data as a client would.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ACCOUNT_ID = '1000000001';
+export const TOKEN = 'sandbox_full';
+/** The fixtures' card and completed session (sandbox/fixtures.ts). */
+export const CARD_ID = '1987000000724211';
+export const SESSION_ID = '1987000000724209';
+/** The 20 cards the bench seeds for arm 4's `paymentMethods(ids:)`. */
+export const BATCH_IDS = Array.from({ length: 20 }, (_, i) => `19870000008${String(i + 1).padStart(5, '0')}`);
+
+const OPERATIONS = path.join(__dirname, '..', 'examples', 'operations');
+const operation = (name: string) => fs.readFileSync(path.join(OPERATIONS, `${name}.graphql`), 'utf8');
+
+export type ArmId = 'rest' | 'proxy' | 'paymentMethod' | 'paymentMethods20' | 'sessionWithMethod' | 'updatePaymentMethod';
+
+export interface ArmRequest {
+  method: 'GET' | 'POST';
+  /** Path and query, e.g. `/graphql`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface Arm {
+  id: ArmId;
+  /** The number of the issue's arm it is (4 has two parts). */
+  number: string;
+  title: string;
+  /** Which server it is sent to. */
+  target: 'sandbox' | 'proxy' | 'gateway';
+  request: ArmRequest;
+  /** Throws when a reply is not the arm's real answer. */
+  check: (status: number, body: unknown) => void;
+}
+
+const REST_PATH = `/api/v1/paymentmethods/${CARD_ID}?account_id=${ACCOUNT_ID}`;
+const REST_HEADERS = { authorization: `Zoho-oauthtoken ${TOKEN}`, accept: 'application/json' };
+const GRAPHQL_HEADERS = {
+  'content-type': 'application/json',
+  authorization: `Zoho-oauthtoken ${TOKEN}`,
+  'x-zoho-account-id': ACCOUNT_ID,
+};
+
+const graphql = (query: string, variables: Record<string, unknown>): ArmRequest => ({
+  method: 'POST',
+  path: '/graphql',
+  headers: GRAPHQL_HEADERS,
+  body: JSON.stringify({ query, variables }),
+});
+
+function expect(condition: unknown, what: string, body: unknown): asserts condition {
+  if (!condition) throw new Error(`${what}; the reply was ${JSON.stringify(body).slice(0, 500)}`);
+}
+
+const restCheck = (status: number, body: unknown) => {
+  const reply = body as { code?: unknown; payment_method?: { payment_method_id?: unknown } };
+  expect(status === 200 && reply.code === 0, 'expected HTTP 200 with code 0', body);
+  expect(reply.payment_method?.payment_method_id === CARD_ID, `expected payment method ${CARD_ID}`, body);
+};
+
+/** A GraphQL reply's data, after checking it holds no error. */
+function dataOf(status: number, body: unknown): Record<string, unknown> {
+  const reply = body as { data?: Record<string, unknown> | null; errors?: unknown[] };
+  expect(status === 200 && !reply.errors && reply.data, 'expected HTTP 200 with data and no errors', body);
+  return reply.data;
+}
+
+export const ARMS: readonly Arm[] = [
+  {
+    id: 'rest',
+    number: '1',
+    title: 'direct REST: GET a payment method from the sandbox',
+    target: 'sandbox',
+    request: { method: 'GET', path: REST_PATH, headers: REST_HEADERS },
+    check: restCheck,
+  },
+  {
+    id: 'proxy',
+    number: '2',
+    title: 'minimal Node HTTP proxy in front of the sandbox (same GET)',
+    target: 'proxy',
+    request: { method: 'GET', path: REST_PATH, headers: REST_HEADERS },
+    check: restCheck,
+  },
+  {
+    id: 'paymentMethod',
+    number: '3',
+    title: 'gateway: paymentMethod(id) with card details',
+    target: 'gateway',
+    request: graphql(operation('PaymentMethod'), { id: CARD_ID }),
+    check: (status, body) => {
+      const method = dataOf(status, body)['paymentMethod'] as { id?: unknown; details?: { __typename?: unknown } } | null;
+      expect(method?.id === CARD_ID && method.details?.__typename === 'CardDetails', 'expected the card with its details', body);
+    },
+  },
+  {
+    id: 'paymentMethods20',
+    number: '4a',
+    title: 'gateway: paymentMethods(ids:) with 20 ids',
+    target: 'gateway',
+    request: graphql(operation('PaymentMethods'), { ids: BATCH_IDS }),
+    check: (status, body) => {
+      const methods = dataOf(status, body)['paymentMethods'] as Array<{ id?: unknown } | null> | undefined;
+      expect(
+        methods?.length === BATCH_IDS.length && methods.every((method, i) => method?.id === BATCH_IDS[i]),
+        'expected the 20 seeded cards in order',
+        body,
+      );
+    },
+  },
+  {
+    id: 'sessionWithMethod',
+    number: '4b',
+    title: 'gateway: a session with its payment method',
+    target: 'gateway',
+    request: graphql(operation('PaymentMethodSession'), { id: SESSION_ID }),
+    check: (status, body) => {
+      const session = dataOf(status, body)['paymentMethodSession'] as { id?: unknown; paymentMethod?: { id?: unknown } } | null;
+      expect(session?.id === SESSION_ID && session.paymentMethod?.id === CARD_ID, 'expected the session with its card', body);
+    },
+  },
+  {
+    id: 'updatePaymentMethod',
+    number: '5',
+    title: 'gateway: updatePaymentMethod',
+    target: 'gateway',
+    request: graphql(operation('UpdatePaymentMethod'), {
+      input: {
+        id: CARD_ID,
+        card: { expiryMonth: 12, expiryYear: new Date().getUTCFullYear() + 5 },
+        billingAddress: { name: 'Charles', addressLine1: '500 Woodward Ave', city: 'Detroit', state: 'Michigan', country: 'US', postalCode: '48226' },
+      },
+    }),
+    check: (status, body) => {
+      const result = dataOf(status, body)['updatePaymentMethod'] as
+        | { paymentMethod?: { id?: unknown }; userErrors?: unknown[] }
+        | undefined;
+      expect(result?.paymentMethod?.id === CARD_ID && result.userErrors?.length === 0, 'expected the updated card, no userErrors', body);
+    },
+  },
+];
+
+/** What the bench seeds in the sandbox: the 20 cards of arm 4a. */
+export const BATCH_SEED = {
+  account_id: ACCOUNT_ID,
+  payment_methods: BATCH_IDS.map((id, i) => ({
+    payment_method_id: id,
+    customer_id: '1987000000724207',
+    type: 'card',
+    card: {
+      card_holder_name: 'Charles',
+      last_four_digits: String(1000 + i),
+      expiry_month: '01',
+      expiry_year: '30',
+    },
+    status: 'active',
+    currency: 'USD',
+  })),
+};

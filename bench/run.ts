@@ -1,0 +1,446 @@
+/**
+ * `npm run bench`: what the gateway costs over calling Zoho directly, measured side by side in
+ * one run on loopback (bench/README.md). Arms: (1) direct REST to the sandbox, (2) a minimal Node
+ * proxy, (3-5) the gateway's operations; each run `--rounds` times, the arms interleaved so that
+ * the machine's noise falls on all of them alike, and the median of the rounds reported. Then a
+ * memory soak: steady load on the gateway, its memory after a full GC before and after.
+ *
+ *   npm run bench                        # about 4 minutes: 6 arms x 3 rounds, 2-minute soak
+ *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
+ *   npm run bench -- --smoke             # seconds: checks the bench itself works
+ *
+ * Options: --duration S (5), --warmup S (1), --rounds N (3), --connections N (10), --soak S (120,
+ * 0 = none), --baseline REV, --out FILE (bench/results.json), --smoke.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { ARMS, BATCH_SEED, type Arm, type ArmRequest } from './arms';
+import { REPO_ROOT, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
+import { median, percentile } from './stats';
+
+interface Options {
+  durationS: number;
+  warmupS: number;
+  rounds: number;
+  connections: number;
+  soakS: number;
+  baseline: string | undefined;
+  out: string;
+  smoke: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const smoke = argv.includes('--smoke');
+  const options: Options = {
+    durationS: smoke ? 0.5 : 5,
+    warmupS: smoke ? 0.2 : 1,
+    rounds: smoke ? 1 : 3,
+    connections: smoke ? 2 : 10,
+    soakS: smoke ? 2 : 120,
+    baseline: undefined,
+    out: path.join(REPO_ROOT, 'bench', 'results.json'),
+    smoke,
+  };
+  const numeric: Record<string, keyof Options> = {
+    '--duration': 'durationS',
+    '--warmup': 'warmupS',
+    '--rounds': 'rounds',
+    '--connections': 'connections',
+    '--soak': 'soakS',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (flag === '--smoke') continue;
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    const key = numeric[flag];
+    if (key) {
+      const number = Number(value);
+      if (!Number.isFinite(number) || number < 0) throw new Error(`${flag} must be a number >= 0, not ${value}`);
+      (options as unknown as Record<string, number>)[key] = number;
+    } else if (flag === '--baseline') options.baseline = value;
+    else if (flag === '--out') options.out = path.resolve(value);
+    else throw new Error(`Unknown option ${flag} (see the comment at the top of bench/run.ts)`);
+  }
+  if (options.rounds < 1 || options.connections < 1 || options.durationS <= 0) {
+    throw new Error('--rounds, --connections and --duration must be positive');
+  }
+  return options;
+}
+
+/** One measured run of one arm. */
+interface RunResult {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  /** Non-2xx replies, connection errors, timeouts and GraphQL operations that did not end "ok". */
+  failures: number;
+}
+
+interface ArmResult {
+  id: string;
+  number: string;
+  title: string;
+  /** `current` is this tree; `baseline` the gateway of `--baseline`. */
+  gateway: 'current' | 'baseline' | null;
+  runs: RunResult[];
+  median: { rps: number; p50Ms: number; p99Ms: number };
+}
+
+interface Target {
+  name: string;
+  value: number;
+  limit: number;
+  unit: string;
+  met: boolean;
+}
+
+/** Measured arm: the arm, and where (which gateway process) it runs. */
+interface Entry {
+  arm: Arm;
+  gateway: 'current' | 'baseline' | null;
+  server: BenchProcess;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
+  const processes: BenchProcess[] = [];
+  let worktree: string | undefined;
+  try {
+    log('starting the sandbox, the proxy and the gateway');
+    const sandbox = await startSandbox();
+    processes.push(sandbox);
+    await post(`${sandbox.origin}/__sandbox/seed`, BATCH_SEED);
+    const [proxy, gateway] = await Promise.all([startProxy(sandbox.origin), startGateway('gateway', sandbox.origin)]);
+    processes.push(proxy, gateway);
+    let baseline: BenchProcess | undefined;
+    if (options.baseline) {
+      worktree = checkout(options.baseline);
+      baseline = await startGateway('baseline gateway', sandbox.origin, worktree);
+      processes.push(baseline);
+    }
+
+    const entries: Entry[] = [];
+    for (const arm of ARMS) {
+      const server = arm.target === 'sandbox' ? sandbox : arm.target === 'proxy' ? proxy : gateway;
+      entries.push({ arm, gateway: arm.target === 'gateway' ? 'current' : null, server });
+      if (baseline && arm.target === 'gateway') entries.push({ arm, gateway: 'baseline', server: baseline });
+    }
+
+    const runs = new Map<Entry, RunResult[]>(entries.map((entry) => [entry, []]));
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const entry of entries) {
+        await verify(entry);
+        await load(entry.server.origin, [entry.arm.request], options.warmupS, options.connections);
+        const result = await measure(entry, options);
+        runs.get(entry)?.push(result);
+        log(
+          `round ${round}/${options.rounds} arm ${label(entry)}: ${result.rps.toFixed(0)} req/s, ` +
+            `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms${result.failures ? `, ${result.failures} FAILURES` : ''}`,
+        );
+      }
+    }
+
+    const arms: ArmResult[] = entries.map((entry) => {
+      const armRuns = runs.get(entry) ?? [];
+      return {
+        id: entry.arm.id,
+        number: entry.arm.number,
+        title: entry.arm.title,
+        gateway: entry.gateway,
+        runs: armRuns,
+        median: {
+          rps: median(armRuns.map((r) => r.rps)),
+          p50Ms: median(armRuns.map((r) => r.p50Ms)),
+          p99Ms: median(armRuns.map((r) => r.p99Ms)),
+        },
+      };
+    });
+
+    const soak = options.soakS > 0 ? await runSoak(gateway, options, log) : undefined;
+    const targets = evaluateTargets(arms, soak);
+    const results = {
+      meta: {
+        date: new Date().toISOString(),
+        commit: git(['rev-parse', '--short', 'HEAD']),
+        baseline: options.baseline && { rev: options.baseline, commit: git(['rev-parse', '--short', options.baseline]) },
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        totalMemoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        loadAverageAtEnd: os.loadavg(),
+        options: { ...options, out: path.relative(REPO_ROOT, options.out) },
+        wallSeconds: Math.round((Date.now() - started) / 1000),
+      },
+      arms,
+      soak,
+      targets,
+    };
+    fs.mkdirSync(path.dirname(options.out), { recursive: true });
+    fs.writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${table(arms, options)}\n${soak ? soakTable(soak) : ''}\n${targetTable(targets)}\n`);
+    log(`results written to ${path.relative(process.cwd(), options.out)}`);
+    const failures = arms.reduce((sum, arm) => sum + arm.runs.reduce((s, r) => s + r.failures, 0), 0);
+    if (failures > 0) {
+      process.stderr.write(`bench: ${failures} requests failed; the figures are not valid\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    if (worktree) removeCheckout(worktree);
+  }
+}
+
+function label(entry: Entry): string {
+  return `${entry.arm.number} ${entry.arm.id}${entry.gateway === 'baseline' ? ' (baseline)' : ''}`;
+}
+
+async function post(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** One request of the arm, checked: the arm measures its real answer, not a fast error. */
+async function verify(entry: Entry): Promise<void> {
+  const { request, check } = entry.arm;
+  const response = await fetch(`${entry.server.origin}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body !== undefined && { body: request.body }),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // checked below as text
+  }
+  try {
+    check(response.status, body);
+  } catch (error) {
+    throw new Error(`arm ${label(entry)} does not answer as it should: ${(error as Error).message}`);
+  }
+}
+
+interface LoadResult {
+  /** Latencies of the 2xx replies, in milliseconds (autocannon's own histogram rounds to 1 ms). */
+  latenciesMs: number[];
+  durationS: number;
+  failures: number;
+}
+
+/** Load with autocannon: `connections` keep-alive connections sending `requests` in turn. */
+function load(origin: string, requests: ArmRequest[], seconds: number, connections: number): Promise<LoadResult> {
+  const latenciesMs: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: origin,
+        connections,
+        duration: seconds,
+        requests: requests.map((r) => ({
+          method: r.method,
+          path: r.path,
+          headers: r.headers,
+          ...(r.body !== undefined && { body: r.body }),
+        })),
+      },
+      (error, result) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        resolve({
+          latenciesMs,
+          durationS: result.duration,
+          failures: result.non2xx + result.errors + result.timeouts,
+        });
+      },
+    );
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+      if (statusCode >= 200 && statusCode < 300) latenciesMs.push(responseTimeMs);
+    });
+  });
+}
+
+async function measure(entry: Entry, options: Options): Promise<RunResult> {
+  const isGateway = entry.gateway !== null;
+  const before = isGateway ? await operationOutcomes(entry.server.origin) : undefined;
+  const result = await load(entry.server.origin, [entry.arm.request], options.durationS, options.connections);
+  let notOk = 0;
+  if (before) {
+    // A GraphQL error is an HTTP 200: the gateway's own metrics say whether every operation was "ok".
+    const after = await operationOutcomes(entry.server.origin);
+    notOk = after.notOk - before.notOk;
+  }
+  const sorted = Float64Array.from(result.latenciesMs).sort();
+  return {
+    requests: sorted.length,
+    rps: sorted.length / result.durationS,
+    p50Ms: percentile(sorted, 0.5),
+    p90Ms: percentile(sorted, 0.9),
+    p99Ms: percentile(sorted, 0.99),
+    failures: result.failures + notOk,
+  };
+}
+
+/** How many operations the gateway has answered with an outcome other than "ok", from /metrics. */
+async function operationOutcomes(origin: string): Promise<{ notOk: number }> {
+  const text = await fetch(`${origin}/metrics`).then((r) => r.text());
+  let notOk = 0;
+  for (const line of text.split('\n')) {
+    const match = /^graphql_operations_total\{[^}]*outcome="([^"]*)"[^}]*\} (\d+)/.exec(line);
+    if (match && match[1] !== 'ok') notOk += Number(match[2]);
+  }
+  return { notOk };
+}
+
+interface SoakResult {
+  seconds: number;
+  requests: number;
+  failures: number;
+  rps: number;
+  /** After a warm-up and a full GC, before the soak; and after it, again after a full GC. */
+  before: { rssMiB: number; heapUsedMiB: number };
+  after: { rssMiB: number; heapUsedMiB: number };
+  growth: { rss: number; heapUsed: number };
+  /** RSS and heap every tenth of the soak (after a GC each), to show a trend. */
+  samples: Array<{ atS: number; rssMiB: number; heapUsedMiB: number }>;
+}
+
+/** Steady load of every gateway arm in turn; the gateway's memory before and after. */
+async function runSoak(gateway: BenchProcess, options: Options, log: (m: string) => void): Promise<SoakResult> {
+  const requests = ARMS.filter((arm) => arm.target === 'gateway').map((arm) => arm.request);
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  log(`soak: warming up ${Math.max(2, options.soakS / 10)} s`);
+  await load(gateway.origin, requests, Math.max(2, options.soakS / 10), options.connections);
+  const before = await gateway.memory();
+  log(`soak: ${options.soakS} s of steady load (${options.connections} connections, the gateway arms in turn)`);
+  const samples: SoakResult['samples'] = [];
+  const soakStarted = Date.now();
+  const sampler = setInterval(() => {
+    gateway.memory().then(
+      (m) => samples.push({ atS: Math.round((Date.now() - soakStarted) / 1000), rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed) }),
+      () => undefined,
+    );
+  }, (options.soakS * 1000) / 10);
+  const beforeOutcomes = await operationOutcomes(gateway.origin);
+  let result: LoadResult;
+  try {
+    result = await load(gateway.origin, requests, options.soakS, options.connections);
+  } finally {
+    clearInterval(sampler);
+  }
+  const notOk = (await operationOutcomes(gateway.origin)).notOk - beforeOutcomes.notOk;
+  const after = await gateway.memory();
+  const soak: SoakResult = {
+    seconds: options.soakS,
+    requests: result.latenciesMs.length,
+    failures: result.failures + notOk,
+    rps: result.latenciesMs.length / result.durationS,
+    before: { rssMiB: mib(before.rss), heapUsedMiB: mib(before.heapUsed) },
+    after: { rssMiB: mib(after.rss), heapUsedMiB: mib(after.heapUsed) },
+    growth: { rss: after.rss / before.rss - 1, heapUsed: after.heapUsed / before.heapUsed - 1 },
+    samples,
+  };
+  log(`soak: RSS ${soak.before.rssMiB} -> ${soak.after.rssMiB} MiB, heap ${soak.before.heapUsedMiB} -> ${soak.after.heapUsedMiB} MiB`);
+  return soak;
+}
+
+function evaluateTargets(arms: ArmResult[], soak: SoakResult | undefined): Target[] {
+  const find = (id: string) => arms.find((arm) => arm.id === id && arm.gateway !== 'baseline');
+  const proxy = find('proxy');
+  const single = find('paymentMethod');
+  const batch = find('paymentMethods20');
+  const targets: Target[] = [];
+  if (proxy && single) {
+    const share = single.median.rps / proxy.median.rps;
+    targets.push({ name: 'arm 3 req/s as a share of arm 2', value: share, limit: 0.5, unit: '>=', met: share >= 0.5 });
+    const delta = single.median.p50Ms - proxy.median.p50Ms;
+    targets.push({ name: 'arm 3 p50 minus arm 2 p50 (ms)', value: delta, limit: 2, unit: '<=', met: delta <= 2 });
+  }
+  if (single && batch) {
+    const ratio = batch.median.p50Ms / single.median.p50Ms;
+    targets.push({ name: 'arm 4a (20 ids) p50 / arm 3 p50', value: ratio, limit: 3, unit: '<=', met: ratio <= 3 });
+  }
+  if (soak) {
+    targets.push({ name: 'soak RSS growth', value: soak.growth.rss, limit: 0.1, unit: '<', met: soak.growth.rss < 0.1 });
+  }
+  return targets;
+}
+
+function table(arms: ArmResult[], options: Options): string {
+  const rest = arms.find((arm) => arm.id === 'rest');
+  const proxy = arms.find((arm) => arm.id === 'proxy');
+  const lines = [
+    `Median of ${options.rounds} round(s) of ${options.durationS} s, ${options.connections} connections:`,
+    '',
+    '| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 2 |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const arm of arms) {
+    const { rps, p50Ms, p99Ms } = arm.median;
+    const title = arm.gateway === 'baseline' ? `${arm.title} (baseline ${options.baseline})` : arm.title;
+    lines.push(
+      `| ${arm.number} | ${title} | ${rps.toFixed(0)} | ${p50Ms.toFixed(2)} | ${p99Ms.toFixed(2)} | ` +
+        `${rest ? (rps / rest.median.rps).toFixed(2) : '-'} | ${proxy ? (rps / proxy.median.rps).toFixed(2) : '-'} | ` +
+        `${proxy ? `${p50Ms - proxy.median.p50Ms >= 0 ? '+' : ''}${(p50Ms - proxy.median.p50Ms).toFixed(2)} ms` : '-'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function soakTable(soak: SoakResult): string {
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  return [
+    `Soak: ${soak.seconds} s, ${soak.requests} operations (${soak.rps.toFixed(0)}/s), ${soak.failures} failures; memory after a full GC:`,
+    '',
+    '| | before | after | growth |',
+    '| --- | ---: | ---: | ---: |',
+    `| RSS | ${soak.before.rssMiB} MiB | ${soak.after.rssMiB} MiB | ${pct(soak.growth.rss)} |`,
+    `| heap used | ${soak.before.heapUsedMiB} MiB | ${soak.after.heapUsedMiB} MiB | ${pct(soak.growth.heapUsed)} |`,
+    '',
+  ].join('\n');
+}
+
+function targetTable(targets: Target[]): string {
+  const show = (t: Target, x: number) => (t.name.includes('growth') ? `${(x * 100).toFixed(1)}%` : x.toFixed(2));
+  return [
+    '| target | measured | limit | met |',
+    '| --- | ---: | ---: | :---: |',
+    ...targets.map((t) => `| ${t.name} | ${show(t, t.value)} | ${t.unit} ${show(t, t.limit)} | ${t.met ? 'yes' : 'NO'} |`),
+  ].join('\n');
+}
+
+function git(args: string[]): string {
+  return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+}
+
+/** A checkout of `rev` beside this tree, sharing its node_modules (same lockfile assumed). */
+function checkout(rev: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-baseline-'));
+  git(['worktree', 'add', '--detach', dir, rev]);
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+function removeCheckout(dir: string): void {
+  try {
+    git(['worktree', 'remove', '--force', dir]);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    git(['worktree', 'prune']);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
