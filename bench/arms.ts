@@ -16,7 +16,7 @@ export const BATCH_IDS = Array.from({ length: 20 }, (_, i) => `19870000008${Stri
 const OPERATIONS = path.join(__dirname, '..', 'examples', 'operations');
 const operation = (name: string) => fs.readFileSync(path.join(OPERATIONS, `${name}.graphql`), 'utf8');
 
-export type ArmId = 'rest' | 'proxy' | 'paymentMethod' | 'paymentMethods20' | 'sessionWithMethod' | 'updatePaymentMethod';
+export type ArmId = 'rest' | 'proxy' | 'floor' | 'paymentMethod' | 'paymentMethods20' | 'sessionWithMethod' | 'updatePaymentMethod';
 
 export interface ArmRequest {
   method: 'GET' | 'POST';
@@ -88,6 +88,19 @@ export const ARMS: readonly Arm[] = [
     check: restCheck,
   },
   {
+    // Not one of the issue's arms: the gateway's own floor (HTTP, Apollo Server, plugins, logs),
+    // an operation that calls no one, so the cost of a gateway arm splits into "being a GraphQL
+    // server" and "calling Zoho".
+    id: 'floor',
+    number: 'G',
+    title: 'gateway floor: `{ __typename }`, no Zoho call',
+    target: 'gateway',
+    request: graphql('query Floor { __typename }', {}),
+    check: (status, body) => {
+      expect(dataOf(status, body)['__typename'] === 'Query', 'expected __typename Query', body);
+    },
+  },
+  {
     id: 'paymentMethod',
     number: '3',
     title: 'gateway: paymentMethod(id) with card details',
@@ -156,7 +169,7 @@ export const BATCH_SEED = {
       card_holder_name: 'Charles',
       last_four_digits: String(1000 + i),
       expiry_month: '01',
-      expiry_year: '30',
+      expiry_year: String((new Date().getUTCFullYear() + 5) % 100).padStart(2, '0'),
     },
     status: 'active',
     currency: 'USD',

@@ -10,7 +10,8 @@
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
  *
  * Options: --duration S (5), --warmup S (1), --rounds N (3), --connections N (10), --soak S (120,
- * 0 = none), --baseline REV, --out FILE (bench/results.json), --smoke.
+ * 0 = none), --baseline REV (repeatable: one gateway per revision), --arms 1,2,3 (a subset, by
+ * number), --out FILE (bench/results.json), --smoke.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,7 +28,9 @@ interface Options {
   rounds: number;
   connections: number;
   soakS: number;
-  baseline: string | undefined;
+  baselines: string[];
+  /** Arm numbers to run (all when empty). */
+  arms: string[];
   out: string;
   smoke: boolean;
 }
@@ -40,7 +43,8 @@ function parseOptions(argv: string[]): Options {
     rounds: smoke ? 1 : 3,
     connections: smoke ? 2 : 10,
     soakS: smoke ? 2 : 120,
-    baseline: undefined,
+    baselines: [],
+    arms: [],
     out: path.join(REPO_ROOT, 'bench', 'results.json'),
     smoke,
   };
@@ -61,7 +65,8 @@ function parseOptions(argv: string[]): Options {
       const number = Number(value);
       if (!Number.isFinite(number) || number < 0) throw new Error(`${flag} must be a number >= 0, not ${value}`);
       (options as unknown as Record<string, number>)[key] = number;
-    } else if (flag === '--baseline') options.baseline = value;
+    } else if (flag === '--baseline') options.baselines.push(value);
+    else if (flag === '--arms') options.arms = value.split(',').map((arm) => arm.trim());
     else if (flag === '--out') options.out = path.resolve(value);
     else throw new Error(`Unknown option ${flag} (see the comment at the top of bench/run.ts)`);
   }
@@ -86,8 +91,8 @@ interface ArmResult {
   id: string;
   number: string;
   title: string;
-  /** `current` is this tree; `baseline` the gateway of `--baseline`. */
-  gateway: 'current' | 'baseline' | null;
+  /** Which gateway: `current` (this tree) or a `--baseline` revision; null for arms 1 and 2. */
+  gateway: string | null;
   runs: RunResult[];
   median: { rps: number; p50Ms: number; p99Ms: number };
 }
@@ -103,7 +108,7 @@ interface Target {
 /** Measured arm: the arm, and where (which gateway process) it runs. */
 interface Entry {
   arm: Arm;
-  gateway: 'current' | 'baseline' | null;
+  gateway: string | null;
   server: BenchProcess;
 }
 
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
   const processes: BenchProcess[] = [];
-  let worktree: string | undefined;
+  const worktrees: string[] = [];
   try {
     log('starting the sandbox, the proxy and the gateway');
     const sandbox = await startSandbox();
@@ -120,18 +125,21 @@ async function main(): Promise<void> {
     await post(`${sandbox.origin}/__sandbox/seed`, BATCH_SEED);
     const [proxy, gateway] = await Promise.all([startProxy(sandbox.origin), startGateway('gateway', sandbox.origin)]);
     processes.push(proxy, gateway);
-    let baseline: BenchProcess | undefined;
-    if (options.baseline) {
-      worktree = checkout(options.baseline);
-      baseline = await startGateway('baseline gateway', sandbox.origin, worktree);
+    const baselines: Array<{ rev: string; gateway: BenchProcess }> = [];
+    for (const rev of options.baselines) {
+      const dir = checkout(rev);
+      worktrees.push(dir);
+      const baseline = await startGateway(`gateway of ${rev}`, sandbox.origin, dir);
       processes.push(baseline);
+      baselines.push({ rev, gateway: baseline });
     }
 
     const entries: Entry[] = [];
-    for (const arm of ARMS) {
+    for (const arm of ARMS.filter((a) => options.arms.length === 0 || options.arms.includes(a.number))) {
       const server = arm.target === 'sandbox' ? sandbox : arm.target === 'proxy' ? proxy : gateway;
       entries.push({ arm, gateway: arm.target === 'gateway' ? 'current' : null, server });
-      if (baseline && arm.target === 'gateway') entries.push({ arm, gateway: 'baseline', server: baseline });
+      if (arm.target !== 'gateway') continue;
+      for (const baseline of baselines) entries.push({ arm, gateway: baseline.rev, server: baseline.gateway });
     }
 
     const runs = new Map<Entry, RunResult[]>(entries.map((entry) => [entry, []]));
@@ -170,7 +178,7 @@ async function main(): Promise<void> {
       meta: {
         date: new Date().toISOString(),
         commit: git(['rev-parse', '--short', 'HEAD']),
-        baseline: options.baseline && { rev: options.baseline, commit: git(['rev-parse', '--short', options.baseline]) },
+        baselines: options.baselines.map((rev) => ({ rev, commit: git(['rev-parse', '--short', rev]) })),
         node: process.version,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -194,12 +202,12 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
-    if (worktree) removeCheckout(worktree);
+    worktrees.forEach(removeCheckout);
   }
 }
 
 function label(entry: Entry): string {
-  return `${entry.arm.number} ${entry.arm.id}${entry.gateway === 'baseline' ? ' (baseline)' : ''}`;
+  return `${entry.arm.number} ${entry.arm.id}${entry.gateway && entry.gateway !== 'current' ? ` (${entry.gateway})` : ''}`;
 }
 
 async function post(url: string, body: unknown): Promise<void> {
@@ -355,7 +363,7 @@ async function runSoak(gateway: BenchProcess, options: Options, log: (m: string)
 }
 
 function evaluateTargets(arms: ArmResult[], soak: SoakResult | undefined): Target[] {
-  const find = (id: string) => arms.find((arm) => arm.id === id && arm.gateway !== 'baseline');
+  const find = (id: string) => arms.find((arm) => arm.id === id && (arm.gateway === null || arm.gateway === 'current'));
   const proxy = find('proxy');
   const single = find('paymentMethod');
   const batch = find('paymentMethods20');
@@ -387,7 +395,7 @@ function table(arms: ArmResult[], options: Options): string {
   ];
   for (const arm of arms) {
     const { rps, p50Ms, p99Ms } = arm.median;
-    const title = arm.gateway === 'baseline' ? `${arm.title} (baseline ${options.baseline})` : arm.title;
+    const title = arm.gateway && arm.gateway !== 'current' ? `${arm.title} (at ${arm.gateway})` : arm.title;
     lines.push(
       `| ${arm.number} | ${title} | ${rps.toFixed(0)} | ${p50Ms.toFixed(2)} | ${p99Ms.toFixed(2)} | ` +
         `${rest ? (rps / rest.median.rps).toFixed(2) : '-'} | ${proxy ? (rps / proxy.median.rps).toFixed(2) : '-'} | ` +
