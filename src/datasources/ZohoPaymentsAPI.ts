@@ -113,6 +113,8 @@ export class ZohoPaymentsAPI extends RESTDataSource {
   readonly #policy: UpstreamPolicy;
   readonly #requestId: string | undefined;
   readonly #onUpstreamCall: ((call: UpstreamCall) => void) | undefined;
+  /** Whether each call gets a debug line (decided once: the line's text is not built otherwise). */
+  readonly #debugCalls: boolean;
 
   constructor(options: ZohoPaymentsAPIOptions) {
     super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
@@ -124,6 +126,7 @@ export class ZohoPaymentsAPI extends RESTDataSource {
       new UpstreamPolicy({ ...DEFAULT_UPSTREAM_POLICY, timeoutMs: options.timeoutMs, retries: 0, breakerThreshold: 0 });
     this.#requestId = options.requestId;
     this.#onUpstreamCall = options.onUpstreamCall;
+    this.#debugCalls = options.logger?.isLevelEnabled('debug') ?? false;
   }
 
   /** `GET /paymentmethods/{id}`; null when Zoho has no such payment method. */
@@ -243,7 +246,7 @@ export class ZohoPaymentsAPI extends RESTDataSource {
 
   #report(call: UpstreamCall): void {
     this.#onUpstreamCall?.(call);
-    this.logger.debug?.(`zoho ${call.method} ${call.path} -> ${call.status} (${call.durationMs.toFixed(1)} ms)`);
+    if (this.#debugCalls) this.logger.debug(`zoho ${call.method} ${call.path} -> ${call.status} (${call.durationMs.toFixed(1)} ms)`);
   }
 
   /**

@@ -120,7 +120,9 @@ export class UpstreamPolicy {
       }),
       { maxAttempts: retries, backoff },
     );
-    const budget = timeout(timeoutMs, TimeoutStrategy.Aggressive);
+    // No abort once the call has returned: its reply is read by then, and an abort would only
+    // build a DOMException (with its stack) per call: a third of the policy's cost (bench/README.md).
+    const budget = timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     this.#read = wrap(budget, retryReads, this.#breaker);
     this.#write = wrap(budget, this.#breaker);
   }
