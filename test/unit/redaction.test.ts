@@ -85,6 +85,31 @@ describe('the logger', () => {
     });
   });
 
+  test('fields named like secrets are replaced at any depth and inside arrays; other fields named "number" stay', () => {
+    const { logger, lines } = captureLogger();
+    logger.info(
+      {
+        upstream: { request: { headers: { authorization: 'Zoho-oauthtoken x' } } },
+        calls: [{ token: 't', attempt: { routingNumber: '110000000', accountNumber: '000123456789' } }],
+        wallet: { cards: [{ card: { number: '4111111111111111', last4: '1111' } }] },
+        page: { number: 3 },
+      },
+      'm',
+    );
+    expect(JSON.parse(lines()[0] ?? '{}')).toMatchObject({
+      upstream: { request: { headers: { authorization: '[Redacted]' } } },
+      calls: [{ token: '[Redacted]', attempt: { routingNumber: '[Redacted]', accountNumber: '[Redacted]' } }],
+      wallet: { cards: [{ card: { number: '[Redacted]', last4: '1111' } }] },
+      page: { number: 3 },
+    });
+  });
+
+  test('text with no digit and no token marker is returned as it is, and a secret of any shape is still masked', () => {
+    expect(redactSecrets('retrievePaymentMethod GET ok')).toBe('retrievePaymentMethod GET ok');
+    expect(redactSecrets('caller sandbox_full failed', ['sandbox_full'])).toBe('caller [Redacted] failed');
+    expect(redactSecrets('Zoho-OAuthToken abc')).toBe('Zoho-oauthtoken [Redacted]');
+  });
+
   test('a line written inside a request scope carries its request id; outside, none', () => {
     const { logger, lines } = captureLogger();
     runInRequestScope({ requestId: 'req-42' }, () => logger.info('inside'));
