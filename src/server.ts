@@ -10,6 +10,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -98,6 +99,9 @@ export function createApolloServer(
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...options.landingPage }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
+      // Payment data is never cacheable, so no per-field cache hints: Apollo's default cache-control
+      // plugin wraps every field's resolver to compute them (startGateway sends \`no-store\` itself).
+      ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
       // Federated traces for the router (ftv1): timings only, error messages masked, no variables.
       ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
@@ -183,6 +187,12 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, '').replace(/\s*\[Suggestion hidden\]\??/g, '');
 }
 
+/** Every `/graphql` reply, errors included, holds one caller's payment data: never stored by a cache. */
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('cache-control', 'no-store');
+  next();
+}
+
 /** A GraphQL-shaped error reply for failures before Apollo runs (body too large, not JSON). */
 function httpErrorReply(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals['requestId'] } }] });
@@ -202,6 +212,8 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions, port: number, host = '0.0.0.0'): Promise<RunningGateway> {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: it hashed every response body, and a POSTed GraphQL reply is never revalidated.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const metrics = options.metrics ?? new GatewayMetrics();
   const upstreamPolicy = new UpstreamPolicy({
@@ -246,6 +258,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
   });
   app.use(
     '/graphql',
+    noStore,
     cors({ exposedHeaders: ['x-request-id'] }),
     express.json({ limit: OPERATION_LIMITS.maxBodyBytes }),
     enterRequestScope,

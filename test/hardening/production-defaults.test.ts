@@ -411,6 +411,28 @@ describe('stack traces', () => {
   });
 });
 
+describe('caching headers', () => {
+  test('every /graphql reply says no-store and carries no ETag: data, GraphQL errors and refused bodies alike', async () => {
+    for (const nodeEnv of ['development', 'production'] as const) {
+      const gw = gatewayFor(nodeEnv);
+      zohoServesPaymentMethod();
+      const json = { ...CALLER_HEADERS, 'content-type': 'application/json' };
+      const replies = [
+        await postGraphQL(gw.url, { query: PM_QUERY }, CALLER_HEADERS),
+        await postGraphQL(gw.url, { query: '{ paymentMethod(id: 1) { nope } }' }, CALLER_HEADERS),
+        await httpRequest(gw.url, { method: 'POST', headers: json, body: '{"query": ' }),
+        await httpRequest(gw.url, { method: 'POST', headers: json, body: JSON.stringify({ query: `{ __typename }\n#${'x'.repeat(200_000)}` }) }),
+      ];
+      expect(jsonOf<GraphQLBody>(replies[0] as HttpReply).data).toEqual({ paymentMethod: { id: PM_ID, type: 'CARD', currency: 'USD' } });
+      expect(replies.map((reply) => reply.status)).toEqual([200, 400, 400, 413]);
+      for (const reply of replies) {
+        expect(reply.headers['cache-control']).toBe('no-store');
+        expect(reply.headers['etag']).toBeUndefined();
+      }
+    }
+  });
+});
+
 // --- traces and usage reports ---------------------------------------------------------------
 
 describe('federated traces (ftv1)', () => {
