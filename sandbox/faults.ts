@@ -80,21 +80,36 @@ export interface JournalEntry {
   at: string;
 }
 
-/** The last calls of the emulated endpoints, for tests that count upstream calls. */
+/**
+ * The last calls of the emulated endpoints, for tests that count upstream calls: a ring of
+ * `capacity` entries, so recording a call costs the same however long the sandbox has run.
+ */
 export class Journal {
-  #entries: JournalEntry[] = [];
-  constructor(private readonly capacity = 10_000) {}
+  readonly #ring: Array<JournalEntry | undefined>;
+  /** Where the next entry goes. */
+  #next = 0;
+  #size = 0;
 
-  record(entry: JournalEntry): void {
-    this.#entries.push(entry);
-    if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity);
+  constructor(private readonly capacity = 10_000) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('a journal holds at least one entry');
+    this.#ring = new Array<JournalEntry | undefined>(capacity);
   }
 
+  record(entry: JournalEntry): void {
+    this.#ring[this.#next] = entry;
+    this.#next = (this.#next + 1) % this.capacity;
+    this.#size = Math.min(this.#size + 1, this.capacity);
+  }
+
+  /** The kept entries, oldest first. */
   list(): JournalEntry[] {
-    return [...this.#entries];
+    const start = (this.#next - this.#size + this.capacity) % this.capacity;
+    return Array.from({ length: this.#size }, (_, i) => this.#ring[(start + i) % this.capacity] as JournalEntry);
   }
 
   clear(): void {
-    this.#entries = [];
+    this.#ring.fill(undefined);
+    this.#next = 0;
+    this.#size = 0;
   }
 }
