@@ -5,12 +5,13 @@
  * the machine's noise falls on all of them alike, and the median of the rounds reported. Then a
  * memory soak: steady load on the gateway, its memory after a full GC before and after.
  *
- *   npm run bench                        # about 4 minutes: 6 arms x 3 rounds, 2-minute soak
+ *   npm run bench                        # about 4.5 minutes: 7 arms x 3 rounds, the latency pass, the soak
  *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
  *
- * Options: --duration S (5), --warmup S (1), --rounds N (3), --connections N (10), --soak S (120,
- * 0 = none), --baseline REV (repeatable: one gateway per revision), --arms 1,2,3 (a subset, by
+ * Options: --duration S (4), --warmup S (1), --rounds N (3), --connections N (10), --soak S (100,
+ * 0 = none), --latency MS (20: Zoho's latency in the second pass, 0 = no such pass),
+ * --latency-duration S (3), --baseline REV (repeatable: one gateway per revision), --arms 1,2,3 (a subset, by
  * number), --out FILE (bench/results.json), --smoke.
  */
 import { execFileSync } from 'node:child_process';
@@ -28,6 +29,9 @@ interface Options {
   rounds: number;
   connections: number;
   soakS: number;
+  /** Zoho's latency for the second pass, in ms (0: no such pass). */
+  latencyMs: number;
+  latencyDurationS: number;
   baselines: string[];
   /** Arm numbers to run (all when empty). */
   arms: string[];
@@ -38,11 +42,13 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const smoke = argv.includes('--smoke');
   const options: Options = {
-    durationS: smoke ? 0.5 : 5,
+    durationS: smoke ? 0.5 : 4,
     warmupS: smoke ? 0.2 : 1,
     rounds: smoke ? 1 : 3,
     connections: smoke ? 2 : 10,
-    soakS: smoke ? 2 : 120,
+    soakS: smoke ? 2 : 100,
+    latencyMs: 20,
+    latencyDurationS: smoke ? 0.5 : 3,
     baselines: [],
     arms: [],
     out: path.join(REPO_ROOT, 'bench', 'results.json'),
@@ -54,6 +60,8 @@ function parseOptions(argv: string[]): Options {
     '--rounds': 'rounds',
     '--connections': 'connections',
     '--soak': 'soakS',
+    '--latency': 'latencyMs',
+    '--latency-duration': 'latencyDurationS',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -142,38 +150,26 @@ async function main(): Promise<void> {
       for (const baseline of baselines) entries.push({ arm, gateway: baseline.rev, server: baseline.gateway });
     }
 
-    const runs = new Map<Entry, RunResult[]>(entries.map((entry) => [entry, []]));
-    for (let round = 1; round <= options.rounds; round++) {
-      for (const entry of entries) {
-        await verify(entry);
-        await load(entry.server.origin, [entry.arm.request], options.warmupS, options.connections);
-        const result = await measure(entry, options);
-        runs.get(entry)?.push(result);
-        log(
-          `round ${round}/${options.rounds} arm ${label(entry)}: ${result.rps.toFixed(0)} req/s, ` +
-            `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms${result.failures ? `, ${result.failures} FAILURES` : ''}`,
-        );
+    const load1: LoadShape = { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections };
+    const arms = await runRounds(entries, load1, options.rounds, log);
+
+    // The same arms with Zoho's latency: the sandbox delays every call, one client at a time, so
+    // an arm's p50 is the time a caller waits, and 20 concurrent calls should cost about one.
+    let withLatency: ArmResult[] | undefined;
+    if (options.latencyMs > 0) {
+      const latencyEntries = entries.filter((entry) => ['1', '3', '4a', '4b', '5'].includes(entry.arm.number));
+      const fault = { type: 'latency', endpoint: '*', latency_ms: options.latencyMs, count: 1_000_000 };
+      await post(`${sandbox.origin}/__sandbox/faults`, fault);
+      try {
+        const shape: LoadShape = { durationS: options.latencyDurationS, warmupS: options.warmupS / 2, connections: 1 };
+        withLatency = await runRounds(latencyEntries, shape, options.rounds, (m) => log(`[${options.latencyMs} ms latency] ${m}`));
+      } finally {
+        await fetch(`${sandbox.origin}/__sandbox/faults`, { method: 'DELETE' });
       }
     }
 
-    const arms: ArmResult[] = entries.map((entry) => {
-      const armRuns = runs.get(entry) ?? [];
-      return {
-        id: entry.arm.id,
-        number: entry.arm.number,
-        title: entry.arm.title,
-        gateway: entry.gateway,
-        runs: armRuns,
-        median: {
-          rps: median(armRuns.map((r) => r.rps)),
-          p50Ms: median(armRuns.map((r) => r.p50Ms)),
-          p99Ms: median(armRuns.map((r) => r.p99Ms)),
-        },
-      };
-    });
-
     const soak = options.soakS > 0 ? await runSoak(gateway, options, log) : undefined;
-    const targets = evaluateTargets(arms, soak);
+    const targets = evaluateTargets(arms, withLatency, soak, options);
     const results = {
       meta: {
         date: new Date().toISOString(),
@@ -188,14 +184,27 @@ async function main(): Promise<void> {
         wallSeconds: Math.round((Date.now() - started) / 1000),
       },
       arms,
+      withLatency: withLatency && { latencyMs: options.latencyMs, connections: 1, arms: withLatency },
       soak,
       targets,
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`${table(arms, options)}\n${soak ? soakTable(soak) : ''}\n${targetTable(targets)}\n`);
+    process.stdout.write(
+      [
+        `Median of ${options.rounds} round(s) of ${options.durationS} s, ${options.connections} connections:\n`,
+        table(arms),
+        ...(withLatency
+          ? [`\nWith ${options.latencyMs} ms of Zoho latency per call (a sandbox fault), 1 connection, ${options.latencyDurationS} s per round:\n`, table(withLatency)]
+          : []),
+        ...(soak ? ['', soakTable(soak)] : []),
+        '',
+        targetTable(targets),
+        '',
+      ].join('\n'),
+    );
     log(`results written to ${path.relative(process.cwd(), options.out)}`);
-    const failures = arms.reduce((sum, arm) => sum + arm.runs.reduce((s, r) => s + r.failures, 0), 0);
+    const failures = [...arms, ...(withLatency ?? [])].reduce((sum, arm) => sum + arm.runs.reduce((s, r) => s + r.failures, 0), 0) + (soak?.failures ?? 0);
     if (failures > 0) {
       process.stderr.write(`bench: ${failures} requests failed; the figures are not valid\n`);
       process.exitCode = 1;
@@ -204,6 +213,44 @@ async function main(): Promise<void> {
     await Promise.all(processes.map((p) => p.stop()));
     worktrees.forEach(removeCheckout);
   }
+}
+
+interface LoadShape {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+}
+
+/** Every entry once per round, in turn (so the machine's noise falls on all alike); medians. */
+async function runRounds(entries: Entry[], shape: LoadShape, rounds: number, log: (m: string) => void): Promise<ArmResult[]> {
+  const runs = new Map<Entry, RunResult[]>(entries.map((entry) => [entry, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const entry of entries) {
+      await verify(entry);
+      await load(entry.server.origin, [entry.arm.request], shape.warmupS, shape.connections);
+      const result = await measure(entry, shape);
+      runs.get(entry)?.push(result);
+      log(
+        `round ${round}/${rounds} arm ${label(entry)}: ${result.rps.toFixed(0)} req/s, ` +
+          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms${result.failures ? `, ${result.failures} FAILURES` : ''}`,
+      );
+    }
+  }
+  return entries.map((entry) => {
+    const armRuns = runs.get(entry) ?? [];
+    return {
+      id: entry.arm.id,
+      number: entry.arm.number,
+      title: entry.arm.title,
+      gateway: entry.gateway,
+      runs: armRuns,
+      median: {
+        rps: median(armRuns.map((r) => r.rps)),
+        p50Ms: median(armRuns.map((r) => r.p50Ms)),
+        p99Ms: median(armRuns.map((r) => r.p99Ms)),
+      },
+    };
+  });
 }
 
 function label(entry: Entry): string {
@@ -278,10 +325,10 @@ function load(origin: string, requests: ArmRequest[], seconds: number, connectio
   });
 }
 
-async function measure(entry: Entry, options: Options): Promise<RunResult> {
+async function measure(entry: Entry, shape: LoadShape): Promise<RunResult> {
   const isGateway = entry.gateway !== null;
   const before = isGateway ? await operationOutcomes(entry.server.origin) : undefined;
-  const result = await load(entry.server.origin, [entry.arm.request], options.durationS, options.connections);
+  const result = await load(entry.server.origin, [entry.arm.request], shape.durationS, shape.connections);
   let notOk = 0;
   if (before) {
     // A GraphQL error is an HTTP 200: the gateway's own metrics say whether every operation was "ok".
@@ -362,11 +409,11 @@ async function runSoak(gateway: BenchProcess, options: Options, log: (m: string)
   return soak;
 }
 
-function evaluateTargets(arms: ArmResult[], soak: SoakResult | undefined): Target[] {
-  const find = (id: string) => arms.find((arm) => arm.id === id && (arm.gateway === null || arm.gateway === 'current'));
-  const proxy = find('proxy');
-  const single = find('paymentMethod');
-  const batch = find('paymentMethods20');
+function evaluateTargets(arms: ArmResult[], withLatency: ArmResult[] | undefined, soak: SoakResult | undefined, options: Options): Target[] {
+  const find = (list: ArmResult[], id: string) => list.find((arm) => arm.id === id && (arm.gateway === null || arm.gateway === 'current'));
+  const proxy = find(arms, 'proxy');
+  const single = find(arms, 'paymentMethod');
+  const batch = find(arms, 'paymentMethods20');
   const targets: Target[] = [];
   if (proxy && single) {
     const share = single.median.rps / proxy.median.rps;
@@ -378,28 +425,33 @@ function evaluateTargets(arms: ArmResult[], soak: SoakResult | undefined): Targe
     const ratio = batch.median.p50Ms / single.median.p50Ms;
     targets.push({ name: 'arm 4a (20 ids) p50 / arm 3 p50', value: ratio, limit: 3, unit: '<=', met: ratio <= 3 });
   }
+  const slowSingle = withLatency && find(withLatency, 'paymentMethod');
+  const slowBatch = withLatency && find(withLatency, 'paymentMethods20');
+  if (slowSingle && slowBatch) {
+    const ratio = slowBatch.median.p50Ms / slowSingle.median.p50Ms;
+    targets.push({ name: `same, with ${options.latencyMs} ms of Zoho latency, 1 connection`, value: ratio, limit: 3, unit: '<=', met: ratio <= 3 });
+  }
   if (soak) {
     targets.push({ name: 'soak RSS growth', value: soak.growth.rss, limit: 0.1, unit: '<', met: soak.growth.rss < 0.1 });
   }
   return targets;
 }
 
-function table(arms: ArmResult[], options: Options): string {
+function table(arms: ArmResult[]): string {
   const rest = arms.find((arm) => arm.id === 'rest');
   const proxy = arms.find((arm) => arm.id === 'proxy');
   const lines = [
-    `Median of ${options.rounds} round(s) of ${options.durationS} s, ${options.connections} connections:`,
-    '',
     '| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 2 |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const arm of arms) {
     const { rps, p50Ms, p99Ms } = arm.median;
     const title = arm.gateway && arm.gateway !== 'current' ? `${arm.title} (at ${arm.gateway})` : arm.title;
+    const delta = proxy ? p50Ms - proxy.median.p50Ms : undefined;
     lines.push(
       `| ${arm.number} | ${title} | ${rps.toFixed(0)} | ${p50Ms.toFixed(2)} | ${p99Ms.toFixed(2)} | ` +
         `${rest ? (rps / rest.median.rps).toFixed(2) : '-'} | ${proxy ? (rps / proxy.median.rps).toFixed(2) : '-'} | ` +
-        `${proxy ? `${p50Ms - proxy.median.p50Ms >= 0 ? '+' : ''}${(p50Ms - proxy.median.p50Ms).toFixed(2)} ms` : '-'} |`,
+        `${delta === undefined ? '-' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`} |`,
     );
   }
   return lines.join('\n');
