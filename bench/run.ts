@@ -66,6 +66,9 @@ function parseOptions(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     if (flag === '--smoke') continue;
+    if (!(flag in numeric) && !['--baseline', '--arms', '--out'].includes(flag)) {
+      throw new Error(`Unknown option ${flag} (see the comment at the top of bench/run.ts)`);
+    }
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     const key = numeric[flag];
@@ -75,8 +78,7 @@ function parseOptions(argv: string[]): Options {
       (options as unknown as Record<string, number>)[key] = number;
     } else if (flag === '--baseline') options.baselines.push(value);
     else if (flag === '--arms') options.arms = value.split(',').map((arm) => arm.trim());
-    else if (flag === '--out') options.out = path.resolve(value);
-    else throw new Error(`Unknown option ${flag} (see the comment at the top of bench/run.ts)`);
+    else options.out = path.resolve(value);
   }
   if (options.rounds < 1 || options.connections < 1 || options.durationS <= 0) {
     throw new Error('--rounds, --connections and --duration must be positive');

@@ -1,0 +1,116 @@
+/**
+ * `npm run bench` itself, in its `--smoke` form (a fraction of a second per arm): it starts its
+ * servers, every arm answers what it should, the latency pass really goes through the sandbox's
+ * latency, the soak reads the gateway's memory, and the results file holds all of it. The figures
+ * are not checked (that is the bench's job on a quiet machine), only that they were measured.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+interface Run {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+}
+interface Arm {
+  id: string;
+  number: string;
+  gateway: string | null;
+  runs: Run[];
+  median: { rps: number; p50Ms: number; p99Ms: number };
+}
+interface Results {
+  meta: { commit: string; node: string; cpus: number };
+  arms: Arm[];
+  withLatency: { latencyMs: number; arms: Arm[] };
+  soak: { requests: number; failures: number; before: { rssMiB: number; heapUsedMiB: number }; after: { rssMiB: number } };
+  targets: Array<{ name: string; value: number; met: boolean }>;
+}
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let results: Results;
+let stdout: string;
+const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-')), 'results.json');
+
+beforeAll(async () => {
+  const run = await runBench(['--smoke', '--out', out]);
+  if (run.code !== 0) throw new Error(`npm run bench -- --smoke exited ${run.code}:\n${run.stderr}`);
+  stdout = run.stdout;
+  results = JSON.parse(fs.readFileSync(out, 'utf8')) as Results;
+}, 150_000);
+
+test('every arm was measured, with real answers only (no failed request, no GraphQL error)', () => {
+  expect(results.arms.map((arm) => arm.number)).toEqual(['1', '2', 'G', '3', '4a', '4b', '5']);
+  for (const arm of results.arms) {
+    expect(arm.runs).toHaveLength(1);
+    const [run] = arm.runs;
+    expect(run?.failures).toBe(0);
+    expect(run?.requests).toBeGreaterThan(0);
+    expect(arm.median.rps).toBeGreaterThan(0);
+    expect(arm.median.p50Ms).toBeGreaterThan(0);
+    expect(arm.median.p99Ms).toBeGreaterThanOrEqual(arm.median.p50Ms);
+  }
+});
+
+test("the latency pass waits for the sandbox's latency, and 20 concurrent calls cost far less than 20 in a row", () => {
+  const { latencyMs, arms } = results.withLatency;
+  expect(latencyMs).toBe(20);
+  const byNumber = new Map(arms.map((arm) => [arm.number, arm]));
+  expect([...byNumber.keys()]).toEqual(['1', '3', '4a', '4b', '5']);
+  for (const arm of arms) {
+    expect(arm.runs[0]?.failures).toBe(0);
+    expect(arm.median.p50Ms).toBeGreaterThanOrEqual(latencyMs);
+  }
+  // A session and then its payment method: two calls one after the other.
+  expect(byNumber.get('4b')?.median.p50Ms).toBeGreaterThanOrEqual(2 * latencyMs);
+  // In a row, 20 calls would take 400 ms.
+  expect(byNumber.get('4a')?.median.p50Ms).toBeLessThan(10 * latencyMs);
+});
+
+test('the soak read the gateway memory before and after, with no failed operation', () => {
+  expect(results.soak.requests).toBeGreaterThan(0);
+  expect(results.soak.failures).toBe(0);
+  expect(results.soak.before.rssMiB).toBeGreaterThan(10);
+  expect(results.soak.before.heapUsedMiB).toBeGreaterThan(1);
+  expect(results.soak.after.rssMiB).toBeGreaterThan(10);
+});
+
+test('the targets are evaluated and the tables printed', () => {
+  expect(results.targets.map((target) => target.name)).toEqual([
+    'arm 3 req/s as a share of arm 2',
+    'arm 3 p50 minus arm 2 p50 (ms)',
+    'arm 4a (20 ids) p50 / arm 3 p50',
+    'same, with 20 ms of Zoho latency, 1 connection',
+    'soak RSS growth',
+  ]);
+  for (const target of results.targets) expect(Number.isFinite(target.value)).toBe(true);
+  expect(stdout).toContain('| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 2 |');
+  expect(stdout).toContain('| soak RSS growth |');
+  expect(results.meta.commit).toMatch(/^[0-9a-f]{7,}$/);
+});
+
+test('an unknown option is refused with a message, before any server starts', async () => {
+  const run = await runBench(['--fast']);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('Unknown option --fast');
+}, 30_000);
