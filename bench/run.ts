@@ -170,7 +170,14 @@ async function main(): Promise<void> {
       }
     }
 
-    const soak = options.soakS > 0 ? await runSoak(gateway, options, log) : undefined;
+    let soak: SoakResult | undefined;
+    if (options.soakS > 0) {
+      // A gateway of its own, so that its memory is the soak's alone, not the peaks of the arms before.
+      const soakGateway = await startGateway('soak gateway', sandbox.origin);
+      processes.push(soakGateway);
+      soak = await runSoak(soakGateway, options, log);
+      await soakGateway.stop();
+    }
     const targets = evaluateTargets(arms, withLatency, soak, options);
     const results = {
       meta: {
@@ -364,7 +371,7 @@ interface SoakResult {
   requests: number;
   failures: number;
   rps: number;
-  /** After a warm-up and a full GC, before the soak; and after it, again after a full GC. */
+  /** After a warm-up (a tenth of the soak) and a full GC, before the soak; and after it, again after a full GC. */
   before: { rssMiB: number; heapUsedMiB: number };
   after: { rssMiB: number; heapUsedMiB: number };
   growth: { rss: number; heapUsed: number };
@@ -372,7 +379,7 @@ interface SoakResult {
   samples: Array<{ atS: number; rssMiB: number; heapUsedMiB: number }>;
 }
 
-/** Steady load of every gateway arm in turn; the gateway's memory before and after. */
+/** Steady load of every gateway arm in turn on a fresh gateway; its memory before and after. */
 async function runSoak(gateway: BenchProcess, options: Options, log: (m: string) => void): Promise<SoakResult> {
   const requests = ARMS.filter((arm) => arm.target === 'gateway').map((arm) => arm.request);
   const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -469,6 +476,14 @@ function soakTable(soak: SoakResult): string {
     `| RSS | ${soak.before.rssMiB} MiB | ${soak.after.rssMiB} MiB | ${pct(soak.growth.rss)} |`,
     `| heap used | ${soak.before.heapUsedMiB} MiB | ${soak.after.heapUsedMiB} MiB | ${pct(soak.growth.heapUsed)} |`,
     '',
+    ...(soak.samples.length > 0
+      ? [
+          `During the soak (${soak.samples.length} samples, after a GC each): RSS ${Math.min(...soak.samples.map((x) => x.rssMiB))} to ` +
+            `${Math.max(...soak.samples.map((x) => x.rssMiB))} MiB, heap ${Math.min(...soak.samples.map((x) => x.heapUsedMiB))} to ` +
+            `${Math.max(...soak.samples.map((x) => x.heapUsedMiB))} MiB.`,
+          '',
+        ]
+      : []),
   ].join('\n');
 }
 
