@@ -26,6 +26,7 @@ import { buildContext, type GatewayContext } from './context';
 import { createZohoFetcher } from './datasources/ZohoPaymentsAPI';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
+import { KnownOperationTypesRule } from './known-operation-types';
 import type { Logger } from './logger';
 import { GatewayMetrics } from './metrics';
 import { OPERATION_LIMITS, operationLimits } from './operation-limits';
@@ -88,7 +89,7 @@ export function createApolloServer(
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: limits.validationRules,
+    validationRules: [KnownOperationTypesRule, ...limits.validationRules],
     parseOptions: limits.parseOptions,
     // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
     stopOnTerminationSignals: false,

@@ -4,7 +4,9 @@
  * - a message of thousands of digit groups made card-number masking run in cubic time, freezing
  *   the process (the masking now looks at no more than 19 groups from each position);
  * - Apollo's persisted-query client errors came back as INTERNAL_SERVER_ERROR;
- * - a null variable for a non-null argument with a default came back as INTERNAL_SERVER_ERROR.
+ * - a null variable for a non-null argument with a default came back as INTERNAL_SERVER_ERROR;
+ * - a subscription (the schema has none) passed graphql-js 16's validation and failed at
+ *   execution as INTERNAL_SERVER_ERROR, logged as an unexpected error.
  */
 import nock from 'nock';
 import { redactSecrets } from '../../src/redaction';
@@ -78,3 +80,16 @@ test('a null variable for a non-null argument with a default is BAD_USER_INPUT, 
   });
   expect(logs.text()).not.toContain('unexpected error');
 });
+
+test.each(['subscription { a }', 'subscription S { paymentMethod(id: "1") { id } }', '{ __typename } subscription S { x }'])(
+  'a subscription (%s) is refused at validation: a 400 naming it, not an internal error',
+  async (query) => {
+    const before = logs.text().length;
+    const reply = await postGraphQL(gateway.url, { query, ...(query.includes('S {') && { operationName: 'S' }) });
+    expect(reply.status).toBe(400);
+    const errors = jsonOf<GraphQLBody>(reply).errors ?? [];
+    expect(errors.map((error) => error.extensions?.['code'])).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(errors.map((error) => error.message)).toContainEqual(expect.stringMatching(/no subscription/i));
+    expect(logs.text().slice(before)).not.toContain('unexpected error');
+  },
+);
