@@ -7,6 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { SANDBOX_VARIABLES } from '../sandbox/config';
+import { CONFIG_VARIABLES } from '../src/config';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -36,24 +38,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Variables of the bench's own environment that would change what the servers do. */
-const CONTROLLED_VARIABLES = [
-  'NODE_ENV',
-  'PORT',
-  'ZOHO_API_URL',
-  'ZOHO_TIMEOUT_MS',
-  'ZOHO_RETRIES',
-  'ZOHO_BREAKER_THRESHOLD',
-  'ZOHO_BREAKER_HALF_OPEN_MS',
-  'SHUTDOWN_GRACE_MS',
-  'APOLLO_KEY',
-  'APOLLO_GRAPH_REF',
-  'LOG_LEVEL',
-  'SANDBOX_PORT',
-  'SANDBOX_HOST',
-  'SANDBOX_TIME_UNIT',
-  'SANDBOX_RATE_LIMIT',
-  'NODE_OPTIONS',
-];
+const CONTROLLED_VARIABLES = [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES, 'NODE_OPTIONS'];
 
 function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };

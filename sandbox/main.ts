@@ -3,25 +3,12 @@
  * Configuration: SANDBOX_PORT (4010), SANDBOX_HOST (127.0.0.1), SANDBOX_TIME_UNIT (seconds),
  * SANDBOX_RATE_LIMIT (0 = off).
  */
-import { z } from 'zod';
+import { loadSandboxEnv } from './config';
 import { SANDBOX_ACCOUNT_ID } from './fixtures';
 import { startSandbox } from './server';
 
-const envSchema = z.object({
-  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
-  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
-  SANDBOX_TIME_UNIT: z.enum(['seconds', 'milliseconds']).default('seconds'),
-  SANDBOX_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
-});
-
 async function main(): Promise<void> {
-  const present = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid configuration. ${problems.join('; ')}`);
-  }
-  const env = parsed.data;
+  const env = loadSandboxEnv();
   const sandbox = await startSandbox(
     { timeUnit: env.SANDBOX_TIME_UNIT, rateLimitPerMinute: env.SANDBOX_RATE_LIMIT },
     env.SANDBOX_PORT,

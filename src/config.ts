@@ -46,6 +46,9 @@ const envSchema = z.object({
   APOLLO_GRAPH_REF: z.string().regex(/^[^@\s]+(@[^@\s]+)?$/, 'must be a graph ref such as my-graph@current').optional(),
 });
 
+/** Every environment variable the gateway reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** Thrown when the environment holds a value the gateway cannot run with. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -14,6 +14,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { SANDBOX_VARIABLES } from '../../sandbox/config';
+import { CONFIG_VARIABLES } from '../../src/config';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -28,24 +30,8 @@ const READY_TIMEOUT_MS = 20_000;
 /** How long `stop()` waits for the child to exit before it kills it and rejects. */
 const STOP_TIMEOUT_MS = 10_000;
 
-/** Variables of the runner's environment that never reach a child unless a test sets them. */
-const CONTROLLED_VARIABLES = [
-  'NODE_ENV',
-  'PORT',
-  'ZOHO_API_URL',
-  'ZOHO_TIMEOUT_MS',
-  'ZOHO_RETRIES',
-  'ZOHO_BREAKER_THRESHOLD',
-  'ZOHO_BREAKER_HALF_OPEN_MS',
-  'SHUTDOWN_GRACE_MS',
-  'APOLLO_KEY',
-  'APOLLO_GRAPH_REF',
-  'LOG_LEVEL',
-  'SANDBOX_PORT',
-  'SANDBOX_HOST',
-  'SANDBOX_TIME_UNIT',
-  'SANDBOX_RATE_LIMIT',
-];
+/** Variables of the runner's environment that never reach a child unless a test sets them: all the gateway and the sandbox read. */
+const CONTROLLED_VARIABLES = [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES];
 
 export interface ProcessOutput {
   /** Everything the child wrote to stdout so far. */
