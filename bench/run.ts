@@ -2,17 +2,18 @@
  * `npm run bench`: what the gateway costs over calling Zoho directly, measured side by side in
  * one run on loopback (bench/README.md). Arms: (1) direct REST to the sandbox, (2) a minimal Node
  * proxy, (3-5) the gateway's operations; each run `--rounds` times, the arms interleaved so that
- * the machine's noise falls on all of them alike, and the median of the rounds reported. Then a
- * memory soak: steady load on the gateway, its memory after a full GC before and after.
+ * the machine's noise falls on all of them alike, and the median of the rounds reported. Then the
+ * same arms with Zoho's latency (one client), and a memory soak: steady load on a fresh gateway,
+ * its memory after a full GC before and after.
  *
- *   npm run bench                        # about 4.5 minutes: 7 arms x 3 rounds, the latency pass, the soak
+ *   npm run bench                        # about 4.7 minutes: 7 arms x 3 rounds, latency pass, soak
  *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
  *
  * Options: --duration S (4), --warmup S (1), --rounds N (3), --connections N (10), --soak S (100,
  * 0 = none), --latency MS (20: Zoho's latency in the second pass, 0 = no such pass),
- * --latency-duration S (3), --baseline REV (repeatable: one gateway per revision), --arms 1,2,3 (a subset, by
- * number), --out FILE (bench/results.json), --smoke.
+ * --latency-duration S (3), --baseline REV (repeatable: one gateway per revision), --arms 1,2,3
+ * (a subset, by number), --out FILE (bench/results.json), --smoke.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -152,8 +153,8 @@ async function main(): Promise<void> {
       for (const baseline of baselines) entries.push({ arm, gateway: baseline.rev, server: baseline.gateway });
     }
 
-    const load1: LoadShape = { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections };
-    const arms = await runRounds(entries, load1, options.rounds, log);
+    const saturating: LoadShape = { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections };
+    const arms = await runRounds(entries, saturating, options.rounds, log);
 
     // The same arms with Zoho's latency: the sandbox delays every call, one client at a time, so
     // an arm's p50 is the time a caller waits, and 20 concurrent calls should cost about one.
@@ -182,8 +183,8 @@ async function main(): Promise<void> {
     const results = {
       meta: {
         date: new Date().toISOString(),
-        commit: git(['rev-parse', '--short', 'HEAD']),
-        baselines: options.baselines.map((rev) => ({ rev, commit: git(['rev-parse', '--short', rev]) })),
+        commit: commitOf('HEAD'),
+        baselines: options.baselines.map((rev) => ({ rev, commit: commitOf(rev) })),
         node: process.version,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -494,6 +495,15 @@ function targetTable(targets: Target[]): string {
     '| --- | ---: | ---: | :---: |',
     ...targets.map((t) => `| ${t.name} | ${show(t, t.value)} | ${t.unit} ${show(t, t.limit)} | ${t.met ? 'yes' : 'NO'} |`),
   ].join('\n');
+}
+
+/** The short commit of `rev`, or "unknown" outside a git checkout (a tarball, say). */
+function commitOf(rev: string): string {
+  try {
+    return git(['rev-parse', '--short', rev]);
+  } catch {
+    return 'unknown';
+  }
 }
 
 function git(args: string[]): string {
