@@ -50,7 +50,10 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 
 let results: Results;
 let stdout: string;
-const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-')), 'results.json');
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+const out = path.join(outDir, 'results.json');
+
+afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const run = await runBench(['--smoke', '--out', out]);
