@@ -11,9 +11,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GraphQLError } from 'graphql';
-import { ZohoPaymentsAPI, type UpstreamCall, type ZohoCredentials } from './datasources/ZohoPaymentsAPI';
-import { badUserInput, unauthenticated } from './errors';
-import { createLoaders, type Loaders } from './loaders';
+import { credentialsFromHeaders } from './credentials';
+import { ZohoPaymentsAPI, type UpstreamCall } from './datasources/ZohoPaymentsAPI';
+import { createLoaders, type Loaders } from './datasources/loaders';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import { currentRequestScope, requestIdFrom } from './request-scope';
@@ -45,33 +45,6 @@ export interface ContextDependencies {
   upstreamPolicy?: UpstreamPolicy;
   /** Where upstream calls are counted. */
   metrics?: GatewayMetrics;
-}
-
-const TOKEN_HEADER = /^Zoho-oauthtoken ([A-Za-z0-9._~+/-]{1,2048}=*)$/;
-const ACCOUNT_ID = /^\d{1,19}$/;
-
-/** The caller's credentials from its headers, or the error that says what is wrong with them. */
-export function credentialsFromHeaders(headers: IncomingHttpHeaders): ZohoCredentials | GraphQLError {
-  const authorization = headers.authorization?.trim();
-  if (!authorization) {
-    return unauthenticated('Missing Authorization header. Send "Authorization: Zoho-oauthtoken <token>".');
-  }
-  if (!TOKEN_HEADER.test(authorization)) {
-    return unauthenticated('Malformed Authorization header. Send "Authorization: Zoho-oauthtoken <token>".');
-  }
-  const accountHeader = headers['x-zoho-account-id'];
-  const accountId = (Array.isArray(accountHeader) ? accountHeader[0] : accountHeader)?.trim();
-  if (!accountId) {
-    return badUserInput('Missing X-Zoho-Account-Id header. Send your Zoho Payments account id (digits).', {
-      header: 'X-Zoho-Account-Id',
-    });
-  }
-  if (!ACCOUNT_ID.test(accountId)) {
-    return badUserInput('Malformed X-Zoho-Account-Id header: it must be your Zoho Payments account id (1 to 19 digits).', {
-      header: 'X-Zoho-Account-Id',
-    });
-  }
-  return { authorization, accountId };
 }
 
 /** The one function that builds a request's context from its headers. */

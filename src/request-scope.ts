@@ -11,6 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { callerSecretsFrom } from './credentials';
 import { containsSecrets } from './redaction';
 
 /** What the scope of one HTTP request holds. */
@@ -30,14 +31,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The caller's own secrets, from its Authorization header (`Zoho-oauthtoken <token>`). */
-export function callerSecretsFrom(headers: IncomingHttpHeaders): string[] {
-  const authorization = headers.authorization?.trim();
-  if (!authorization) return [];
-  const token = authorization.slice(authorization.indexOf(' ') + 1).trim();
-  return [authorization, token].filter((secret) => secret.length >= 4);
-}
 
 /**
  * The caller's request id when it is sane and holds nothing secret (a token, a card or routing

@@ -29,7 +29,8 @@ import {
   zohoErrorBody,
 } from '../errors';
 import type { Logger } from '../logger';
-import { REQUEST_ID_HEADER, callerSecretsFrom } from '../request-scope';
+import { callerSecretsFrom, type ZohoCredentials } from '../credentials';
+import { REQUEST_ID_HEADER } from '../request-scope';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type CallKind } from './upstream-policy';
 import {
   zohoEnvelopeSchema,
@@ -40,14 +41,6 @@ import {
   type ZohoPaymentMethodSession,
   type ZohoUpdatePaymentMethodRequest,
 } from './zoho-types';
-
-/** One caller's Zoho credentials, taken from its request's headers. */
-export interface ZohoCredentials {
-  /** The whole `Authorization` header value, `Zoho-oauthtoken <token>`, forwarded unchanged. */
-  readonly authorization: string;
-  /** The Zoho Payments account id (digits), sent as the `account_id` query parameter. */
-  readonly accountId: string;
-}
 
 /** The Zoho endpoints this datasource calls, named as the seeds name them (metrics label them so). */
 export type ZohoEndpoint =

@@ -5,8 +5,8 @@
  * concurrent single GETs.
  */
 import DataLoader from 'dataloader';
-import type { ZohoPaymentsAPI } from './datasources/ZohoPaymentsAPI';
-import type { ZohoPaymentMethod, ZohoPaymentMethodSession } from './datasources/zoho-types';
+import type { ZohoPaymentsAPI } from './ZohoPaymentsAPI';
+import type { ZohoPaymentMethod, ZohoPaymentMethodSession } from './zoho-types';
 
 export interface Loaders {
   /** Payment methods by id; null where Zoho has none. */

@@ -6,7 +6,7 @@
  * (server.ts) masks anything else as an internal error.
  */
 import { GraphQLError } from 'graphql';
-import { redactSecrets } from './redaction';
+import { redactSecrets } from '../redaction';
 
 /** `extensions.code` values this gateway produces. */
 export const ErrorCode = {

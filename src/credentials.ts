@@ -1,0 +1,51 @@
+/**
+ * The caller's Zoho credentials, read from its own request headers, and the secrets they imply
+ * (masked wherever text of that request leaves the process).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GraphQLError } from 'graphql';
+import { badUserInput, unauthenticated } from './errors';
+
+/** One caller's Zoho credentials, taken from its request's headers. */
+export interface ZohoCredentials {
+  /** The whole `Authorization` header value, `Zoho-oauthtoken <token>`, forwarded unchanged. */
+  readonly authorization: string;
+  /** The Zoho Payments account id (digits), sent as the `account_id` query parameter. */
+  readonly accountId: string;
+}
+
+const TOKEN_HEADER = /^Zoho-oauthtoken ([A-Za-z0-9._~+/-]{1,2048}=*)$/;
+const ACCOUNT_ID = /^\d{1,19}$/;
+
+/** The caller's credentials from its headers, or the error that says what is wrong with them. */
+export function credentialsFromHeaders(headers: IncomingHttpHeaders): ZohoCredentials | GraphQLError {
+  const authorization = headers.authorization?.trim();
+  if (!authorization) {
+    return unauthenticated('Missing Authorization header. Send "Authorization: Zoho-oauthtoken <token>".');
+  }
+  if (!TOKEN_HEADER.test(authorization)) {
+    return unauthenticated('Malformed Authorization header. Send "Authorization: Zoho-oauthtoken <token>".');
+  }
+  const accountHeader = headers['x-zoho-account-id'];
+  const accountId = (Array.isArray(accountHeader) ? accountHeader[0] : accountHeader)?.trim();
+  if (!accountId) {
+    return badUserInput('Missing X-Zoho-Account-Id header. Send your Zoho Payments account id (digits).', {
+      header: 'X-Zoho-Account-Id',
+    });
+  }
+  if (!ACCOUNT_ID.test(accountId)) {
+    return badUserInput('Malformed X-Zoho-Account-Id header: it must be your Zoho Payments account id (1 to 19 digits).', {
+      header: 'X-Zoho-Account-Id',
+    });
+  }
+  return { authorization, accountId };
+}
+
+/** The caller's own secrets, from its Authorization header (`Zoho-oauthtoken <token>`). */
+export function callerSecretsFrom(headers: IncomingHttpHeaders): string[] {
+  const authorization = headers.authorization?.trim();
+  if (!authorization) return [];
+  const token = authorization.slice(authorization.indexOf(' ') + 1).trim();
+  return [authorization, token].filter((secret) => secret.length >= 4);
+}
+
