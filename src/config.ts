@@ -19,8 +19,16 @@ export interface GatewayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How many times a failed read (GET) is tried again. */
   zohoRetries: number;
-  /** Consecutive Zoho outages that open the circuit breaker (0: no breaker). */
+  /** Consecutive Zoho outages of one caller that open that caller's circuit (0: no breaker). */
   zohoBreakerThreshold: number;
+  /** Callers whose circuits are open at once that open the gateway-wide circuit. */
+  zohoBreakerMinCallers: number;
+  /** Distinct upstream calls one GraphQL operation may make (method and path; retries do not count). */
+  zohoMaxCallsPerOperation: number;
+  /** Upstream calls one caller (token and account) may have in flight; more wait their turn. */
+  zohoMaxConcurrencyPerCaller: number;
+  /** Open connections to Zoho, across every caller (the HTTP client's pool). */
+  zohoMaxSockets: number;
   /** How long an open circuit fails fast before a trial call, in milliseconds. */
   zohoBreakerHalfOpenMs: number;
   /** How long a shutdown waits for in-flight operations, in milliseconds. */
@@ -41,6 +49,10 @@ const envSchema = z.object({
   ZOHO_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   ZOHO_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
   ZOHO_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  ZOHO_BREAKER_MIN_CALLERS: z.coerce.number().int().min(1).max(10_000).default(3),
+  ZOHO_MAX_CALLS_PER_OPERATION: z.coerce.number().int().min(1).max(10_000).default(200),
+  ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(16),
+  ZOHO_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   APOLLO_KEY: z.string().min(1).optional(),
   APOLLO_GRAPH_REF: z.string().regex(/^[^@\s]+(@[^@\s]+)?$/, 'must be a graph ref such as my-graph@current').optional(),
@@ -75,6 +87,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       'Invalid configuration. ZOHO_API_URL is required when NODE_ENV=production (e.g. https://payments.zoho.com/api/v1); the embedded sandbox is for development only.',
     );
   }
+  if (ZOHO_API_URL && NODE_ENV === 'production' && !isHttpsOrLoopback(ZOHO_API_URL)) {
+    // Every upstream call carries a caller's OAuth token: never in clear text over a network.
+    throw new ConfigError(
+      'Invalid configuration. ZOHO_API_URL must be an https:// URL when NODE_ENV=production (e.g. https://payments.zoho.com/api/v1): every call carries an OAuth token. Plain http:// is allowed only to a loopback host (local tests).',
+    );
+  }
   return {
     port: PORT,
     zohoApiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
@@ -85,7 +103,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     zohoRetries: parsed.data.ZOHO_RETRIES,
     zohoBreakerThreshold: parsed.data.ZOHO_BREAKER_THRESHOLD,
     zohoBreakerHalfOpenMs: parsed.data.ZOHO_BREAKER_HALF_OPEN_MS,
+    zohoBreakerMinCallers: parsed.data.ZOHO_BREAKER_MIN_CALLERS,
+    zohoMaxCallsPerOperation: parsed.data.ZOHO_MAX_CALLS_PER_OPERATION,
+    zohoMaxConcurrencyPerCaller: parsed.data.ZOHO_MAX_CONCURRENCY_PER_CALLER,
+    zohoMaxSockets: parsed.data.ZOHO_MAX_SOCKETS,
     shutdownGraceMs: parsed.data.SHUTDOWN_GRACE_MS,
     apollo: APOLLO_KEY && APOLLO_GRAPH_REF ? { key: APOLLO_KEY, graphRef: APOLLO_GRAPH_REF } : undefined,
   };
+}
+
+/** Whether a URL is https, or http to this machine only (127.0.0.0/8, ::1, localhost). */
+function isHttpsOrLoopback(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:') return true;
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
