@@ -1,0 +1,76 @@
+/**
+ * The error codes of the public contract (docs: contract, Errors) and the factories that build
+ * them. Resolvers and the datasource only ever throw what these factories build; `formatError`
+ * (server.ts) masks anything else as an internal error.
+ */
+import { GraphQLError } from 'graphql';
+
+/** `extensions.code` values this gateway produces. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * Zoho answered 404. Queries turn it into null and mutations into a NOT_FOUND user error, so it
+   * reaches a client only where neither applies.
+   */
+  NOT_FOUND: 'NOT_FOUND',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What Zoho told us about a failure, carried in `extensions` where Zoho gave it. */
+export interface UpstreamDetails {
+  upstreamStatus?: number;
+  upstreamCode?: string;
+}
+
+function gatewayError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  const defined = Object.fromEntries(Object.entries(extensions).filter(([, v]) => v !== undefined));
+  return new GraphQLError(message, { extensions: { code, ...defined } });
+}
+
+export const unauthenticated = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.UNAUTHENTICATED, message, { ...upstream });
+
+export const forbidden = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.FORBIDDEN, message, { ...upstream });
+
+export const badUserInput = (message: string, extensions: Record<string, unknown> = {}) =>
+  gatewayError(ErrorCode.BAD_USER_INPUT, message, extensions);
+
+export const upstreamError = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.UPSTREAM_ERROR, message, { ...upstream });
+
+export const upstreamTimeout = (timeoutMs: number) =>
+  gatewayError(
+    ErrorCode.UPSTREAM_TIMEOUT,
+    `Zoho Payments did not answer within ${timeoutMs} ms (ZOHO_TIMEOUT_MS). Try again later.`,
+  );
+
+export const rateLimited = (retryAfterSeconds: number | undefined, upstream?: UpstreamDetails) =>
+  gatewayError(
+    ErrorCode.RATE_LIMITED,
+    retryAfterSeconds === undefined
+      ? 'Zoho Payments rate limit reached. Slow down and try again later.'
+      : `Zoho Payments rate limit reached. Try again in ${retryAfterSeconds} s.`,
+    { retryAfterSeconds, ...upstream },
+  );
+
+export const upstreamNotFound = (message: string, upstream?: UpstreamDetails) =>
+  gatewayError(ErrorCode.NOT_FOUND, message, { ...upstream });
+
+/** The code of an error this module built, or undefined for anything else. */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const code = error.extensions['code'];
+  return typeof code === 'string' && code in ErrorCode ? (code as ErrorCode) : undefined;
+}
+
