@@ -34,6 +34,7 @@ async function main(): Promise<void> {
         breakerHalfOpenAfterMs: config.zohoBreakerHalfOpenMs,
       },
       shutdownGraceMs: config.shutdownGraceMs,
+      maxCallsPerOperation: config.zohoMaxCallsPerOperation,
       ...(config.apollo && { usageReporting: config.apollo }),
       ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }),
     },

@@ -22,10 +22,11 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { buildContext, type GatewayContext } from './context';
+import { buildContext, DEFAULT_MAX_CALLS_PER_OPERATION, type GatewayContext } from './context';
 import { createZohoFetcher } from './datasources/ZohoPaymentsAPI';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
+import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './known-operation-types';
 import type { Logger } from './logger';
 import { GatewayMetrics } from './metrics';
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   upstreamPolicyOptions?: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>>;
   /** How long a stop waits for in-flight operations before closing their connections (default 10 s). */
   shutdownGraceMs?: number;
+  /** Distinct Zoho calls one operation may make (ZOHO_MAX_CALLS_PER_OPERATION, default 200). */
+  maxCallsPerOperation?: number;
   /** Where metrics go (default: a new registry, with the process's own metrics). */
   metrics?: GatewayMetrics;
   /**
@@ -104,6 +107,8 @@ export function createApolloServer(
       // plugin wraps every field's resolver to compute them (startGateway sends \`no-store\` itself).
       ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
+      // Refuses before any call what the document and variables already show is over the budget.
+      upstreamCallEstimatePlugin({ maxCalls: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION }),
       // Federated traces for the router (ftv1): timings only, error messages masked, no variables.
       ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
       usageReporting
@@ -264,17 +269,27 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     express.json({ limit: OPERATION_LIMITS.maxBodyBytes }),
     enterRequestScope,
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         if (!zohoApiUrl) throw new Error('ZOHO_API_URL is not configured');
-        return buildContext(req.headers, {
-          zohoApiUrl,
-          zohoTimeoutMs: options.zohoTimeoutMs,
-          upstreamPolicy,
-          metrics,
-          fetcher,
-          logger: options.logger,
-          now: options.now,
+        // A client that goes before its reply is written cancels the operation's unsent Zoho calls.
+        const disconnected = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) disconnected.abort();
         });
+        return buildContext(
+          req.headers,
+          {
+            zohoApiUrl,
+            zohoTimeoutMs: options.zohoTimeoutMs,
+            upstreamPolicy,
+            metrics,
+            fetcher,
+            logger: options.logger,
+            now: options.now,
+            maxCallsPerOperation: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
+          },
+          { signal: disconnected.signal },
+        );
       },
     }),
   );
