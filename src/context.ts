@@ -14,6 +14,7 @@ import type { GraphQLError } from 'graphql';
 import { credentialsFromHeaders } from './credentials';
 import { ZohoPaymentsAPI, type UpstreamCall } from './datasources/ZohoPaymentsAPI';
 import { createLoaders, type Loaders } from './datasources/loaders';
+import { OperationGuard } from './datasources/operation-guard';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import { currentRequestScope, requestIdFrom } from './request-scope';
@@ -45,10 +46,25 @@ export interface ContextDependencies {
   upstreamPolicy?: UpstreamPolicy;
   /** Where upstream calls are counted. */
   metrics?: GatewayMetrics;
+  /** Distinct Zoho calls one operation may make (ZOHO_MAX_CALLS_PER_OPERATION). */
+  maxCallsPerOperation?: number;
+}
+
+/** ZOHO_MAX_CALLS_PER_OPERATION's default (config.ts), for gateways built without the config. */
+export const DEFAULT_MAX_CALLS_PER_OPERATION = 200;
+
+/** What the transport knows of one request. */
+export interface RequestLifecycle {
+  /** Aborted when the client disconnects before its reply is written. */
+  signal?: AbortSignal;
 }
 
 /** The one function that builds a request's context from its headers. */
-export function buildContext(headers: IncomingHttpHeaders, deps: ContextDependencies): GatewayContext {
+export function buildContext(
+  headers: IncomingHttpHeaders,
+  deps: ContextDependencies,
+  lifecycle: RequestLifecycle = {},
+): GatewayContext {
   const credentials = credentialsFromHeaders(headers);
   const requestId = currentRequestScope()?.requestId ?? requestIdFrom(headers);
   const logger = deps.logger;
@@ -65,6 +81,11 @@ export function buildContext(headers: IncomingHttpHeaders, deps: ContextDependen
     requestId,
     fetch: deps.fetcher,
     logger,
+    // One per operation: its call budget, the 401 latch and the client's disconnect.
+    guard: new OperationGuard({
+      maxCalls: deps.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
+      signal: lifecycle.signal,
+    }),
     onUpstreamCall: (call) => {
       upstreamCalls.push(call);
       metrics?.recordUpstreamCall(call);

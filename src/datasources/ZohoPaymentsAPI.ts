@@ -31,6 +31,7 @@ import {
 import type { Logger } from '../logger';
 import { callerSecretsFrom, type ZohoCredentials } from '../credentials';
 import { REQUEST_ID_HEADER } from '../request-scope';
+import type { OperationGuard } from './operation-guard';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type CallKind } from './upstream-policy';
 import {
   zohoEnvelopeSchema,
@@ -74,6 +75,8 @@ export interface ZohoPaymentsAPIOptions {
   fetch?: Fetcher;
   logger?: Logger;
   onUpstreamCall?: (call: UpstreamCall) => void;
+  /** This operation's call budget, 401 latch and client disconnect (operation-guard.ts). */
+  guard?: OperationGuard;
 }
 
 /**
