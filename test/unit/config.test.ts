@@ -15,7 +15,7 @@ function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
 }
 
 describe('loadConfig', () => {
-  test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, the embedded sandbox on 4010', () => {
+  test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, the embedded sandbox on 4010, the upstream limits', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
       zohoApiUrl: undefined,
@@ -26,6 +26,10 @@ describe('loadConfig', () => {
       zohoRetries: 2,
       zohoBreakerThreshold: 5,
       zohoBreakerHalfOpenMs: 10_000,
+      zohoBreakerMinCallers: 3,
+      zohoMaxCallsPerOperation: 200,
+      zohoMaxConcurrencyPerCaller: 16,
+      zohoMaxSockets: 256,
       shutdownGraceMs: 10_000,
       apollo: undefined,
     });
@@ -59,6 +63,10 @@ describe('loadConfig', () => {
         ZOHO_RETRIES: '0',
         ZOHO_BREAKER_THRESHOLD: '3',
         ZOHO_BREAKER_HALF_OPEN_MS: '2500',
+        ZOHO_BREAKER_MIN_CALLERS: '5',
+        ZOHO_MAX_CALLS_PER_OPERATION: '50',
+        ZOHO_MAX_CONCURRENCY_PER_CALLER: '4',
+        ZOHO_MAX_SOCKETS: '1024',
         SHUTDOWN_GRACE_MS: '30000',
         APOLLO_KEY: 'service:payments:abc123',
         APOLLO_GRAPH_REF: 'payments@current',
@@ -73,6 +81,10 @@ describe('loadConfig', () => {
       zohoRetries: 0,
       zohoBreakerThreshold: 3,
       zohoBreakerHalfOpenMs: 2500,
+      zohoBreakerMinCallers: 5,
+      zohoMaxCallsPerOperation: 50,
+      zohoMaxConcurrencyPerCaller: 4,
+      zohoMaxSockets: 1024,
       shutdownGraceMs: 30_000,
       apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
     });
@@ -99,6 +111,19 @@ describe('loadConfig', () => {
     ['ZOHO_API_URL', 'not a url'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
+    ['ZOHO_MAX_CALLS_PER_OPERATION', '0'],
+    ['ZOHO_MAX_CALLS_PER_OPERATION', '10001'],
+    ['ZOHO_MAX_CALLS_PER_OPERATION', '2.5'],
+    ['ZOHO_MAX_CALLS_PER_OPERATION', 'all'],
+    ['ZOHO_MAX_CONCURRENCY_PER_CALLER', '0'],
+    ['ZOHO_MAX_CONCURRENCY_PER_CALLER', '1001'],
+    ['ZOHO_MAX_CONCURRENCY_PER_CALLER', 'x'],
+    ['ZOHO_MAX_SOCKETS', '0'],
+    ['ZOHO_MAX_SOCKETS', '10001'],
+    ['ZOHO_MAX_SOCKETS', '-5'],
+    ['ZOHO_BREAKER_MIN_CALLERS', '0'],
+    ['ZOHO_BREAKER_MIN_CALLERS', '10001'],
+    ['ZOHO_BREAKER_MIN_CALLERS', 'some'],
   ])('%s=%j is a ConfigError that names %s', (variable, value) => {
     const error = configErrorOf({ [variable]: value });
     expect(error.name).toBe('ConfigError');
@@ -114,6 +139,62 @@ describe('loadConfig', () => {
     const error = configErrorOf({ PORT: '8080', NODE_ENV: 'staging' });
     expect(error.message).toContain('NODE_ENV');
     expect(error.message).not.toContain('PORT');
+  });
+
+  test('the upstream limits accept their bounds', () => {
+    const low = loadConfig({
+      ZOHO_MAX_CALLS_PER_OPERATION: '1',
+      ZOHO_MAX_CONCURRENCY_PER_CALLER: '1',
+      ZOHO_MAX_SOCKETS: '1',
+      ZOHO_BREAKER_MIN_CALLERS: '1',
+    });
+    expect(low).toMatchObject({ zohoMaxCallsPerOperation: 1, zohoMaxConcurrencyPerCaller: 1, zohoMaxSockets: 1, zohoBreakerMinCallers: 1 });
+    const high = loadConfig({
+      ZOHO_MAX_CALLS_PER_OPERATION: '10000',
+      ZOHO_MAX_CONCURRENCY_PER_CALLER: '1000',
+      ZOHO_MAX_SOCKETS: '10000',
+      ZOHO_BREAKER_MIN_CALLERS: '10000',
+    });
+    expect(high).toMatchObject({
+      zohoMaxCallsPerOperation: 10_000,
+      zohoMaxConcurrencyPerCaller: 1000,
+      zohoMaxSockets: 10_000,
+      zohoBreakerMinCallers: 10_000,
+    });
+  });
+
+  test('a bad upstream limit is named, and a good one next to it is not', () => {
+    const error = configErrorOf({ ZOHO_MAX_CALLS_PER_OPERATION: '0', ZOHO_MAX_SOCKETS: '64' });
+    expect(error.message).toContain('ZOHO_MAX_CALLS_PER_OPERATION');
+    expect(error.message).not.toContain('ZOHO_MAX_SOCKETS');
+  });
+
+  describe('production requires an https:// ZOHO_API_URL (every call carries a token); http:// only to loopback', () => {
+    test.each([
+      'http://payments.zoho.com/api/v1',
+      'http://10.0.0.7:8080/api/v1',
+      'http://zoho-proxy.internal/api/v1',
+      // Looks like loopback, is a public name.
+      'http://127.0.0.1.nip.io/api/v1',
+      'http://localhost.example.com/api/v1',
+    ])('%s is refused in production', (url) => {
+      const error = configErrorOf({ NODE_ENV: 'production', ZOHO_API_URL: url });
+      expect(error.message).toContain('ZOHO_API_URL');
+      expect(error.message).toContain('https://');
+      // Outside production it is accepted as it is (local stand-ins, corporate test set-ups).
+      expect(loadConfig({ NODE_ENV: 'development', ZOHO_API_URL: url }).zohoApiUrl).toBe(url);
+    });
+
+    test.each([
+      'https://payments.zoho.com/api/v1',
+      'https://payments.zoho.eu/api/v1',
+      'http://127.0.0.1:4010/api/v1',
+      'http://127.10.20.30:4010/api/v1',
+      'http://localhost:4010/api/v1',
+      'http://[::1]:4010/api/v1',
+    ])('%s is allowed in production', (url) => {
+      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: url })).toMatchObject({ nodeEnv: 'production', zohoApiUrl: url });
+    });
   });
 
   test('production without ZOHO_API_URL is a ConfigError: the sandbox is never a production upstream', () => {
