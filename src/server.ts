@@ -4,6 +4,7 @@
  * no batched requests, masked errors that carry the request id, traces without variable values,
  * and a bounded drain on stop. No business logic lives here.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -273,6 +274,8 @@ export async function startGateway(options: GatewayOptions, port: number, host =
         if (!zohoApiUrl) throw new Error('ZOHO_API_URL is not configured');
         // A client that goes before its reply is written cancels the operation's unsent Zoho calls.
         const disconnected = new AbortController();
+        // Every call of the operation waiting for its caller's turn listens (at most its call budget).
+        setMaxListeners(0, disconnected.signal);
         res.on('close', () => {
           if (!res.writableFinished) disconnected.abort();
         });
