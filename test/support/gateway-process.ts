@@ -1,0 +1,203 @@
+/**
+ * The real gateway against a Zoho stand-in, as a process of its own (what production runs:
+ * `src/main.ts`, its own HTTP client and agents, no nock), bound to 127.0.0.1
+ * (test/support/loopback-gateway.ts). The environment is the runner's minus every variable the
+ * gateway reads, plus what the test states, so a test names every setting it relies on.
+ *
+ * Also: a node:http client with a big keep-alive pool for many operations at once, and readers
+ * of `/readyz`, `/metrics` and the gateway's JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { SANDBOX_VARIABLES } from '../../sandbox/config';
+import { CONFIG_VARIABLES } from '../../src/config';
+import { gatewayUrlFrom } from '../integration/processes';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** For `nock.enableNetConnect`: every server here is on 127.0.0.1 (or named localhost). */
+export const LOOPBACK = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
+
+const READY_TIMEOUT_MS = 30_000;
+
+export interface RealGateway {
+  child: ChildProcess;
+  /** e.g. `http://127.0.0.1:41235/graphql`. */
+  url: string;
+  /** e.g. `http://127.0.0.1:41235`: `/readyz`, `/healthz` (and `/metrics` until ADMIN_PORT moves it). */
+  origin: string;
+  /** Every port the process listens on (the gateway's and, once there is one, the admin port). */
+  ports: () => number[];
+  stdout: () => string;
+  stderr: () => string;
+  /** The JSON log lines so far, parsed. */
+  logs: () => Array<Record<string, unknown>>;
+  stop: () => Promise<void>;
+}
+
+const running = new Set<RealGateway>();
+process.once('exit', () => {
+  for (const gateway of running) gateway.child.kill('SIGKILL');
+});
+
+/** Stops every gateway these helpers started (afterAll). */
+export async function stopAllGateways(): Promise<void> {
+  await Promise.all([...running].map((gateway) => gateway.stop()));
+}
+
+/**
+ * Starts `src/main.ts` with ZOHO_API_URL = `zohoApiUrl`, PORT 0 (and ADMIN_PORT 0), plus `env`;
+ * resolves once it has printed its URL.
+ */
+export async function startRealGateway(zohoApiUrl: string, env: Record<string, string> = {}): Promise<RealGateway> {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES, 'NODE_OPTIONS']) delete base[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/loopback-gateway.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...base, PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'info', ZOHO_API_URL: zohoApiUrl, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let printed: string | undefined;
+  while (!(printed = gatewayUrlFrom(stdout))) {
+    if (hasExited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `the gateway ${hasExited ? `exited (code ${child.exitCode})` : `was not ready within ${READY_TIMEOUT_MS} ms`}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  // It prints `localhost`; it listens on 127.0.0.1 only (localhost may resolve to ::1 first).
+  const url = printed.replace('//localhost:', '//127.0.0.1:');
+  const gateway: RealGateway = {
+    child,
+    url,
+    origin: new URL(url).origin,
+    ports: () => [...stdout.matchAll(/^loopback-gateway: listening on [^\s]+:(\d+)$/gm)].map((m) => Number(m[1])),
+    stdout: () => stdout,
+    stderr: () => stderr,
+    logs: () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.endsWith('}'))
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    stop: async () => {
+      running.delete(gateway);
+      if (hasExited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(gateway);
+  return gateway;
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/** One HTTP request over `agent`; rejects after `timeoutMs`. */
+export function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent; timeoutMs?: number } = {},
+): Promise<Reply> {
+  const { method = 'GET', headers = {}, body, agent, timeoutMs = 30_000 } = options;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export interface GraphQLReply {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data?: Record<string, any> | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+  text: string;
+}
+
+/** The headers of a caller: its token and account id. */
+export function callerHeaders(caller: { authorization: string; accountId: string }): Record<string, string> {
+  return { authorization: caller.authorization, 'x-zoho-account-id': caller.accountId };
+}
+
+/** POSTs one operation as a caller; the reply parsed (a body that is not JSON is kept as text). */
+export async function graphql(
+  gateway: { url: string },
+  caller: { authorization: string; accountId: string },
+  query: string,
+  variables?: Record<string, unknown>,
+  agent?: http.Agent,
+): Promise<GraphQLReply> {
+  const reply = await request(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...callerHeaders(caller) },
+    body: JSON.stringify({ query, variables }),
+    agent,
+  });
+  try {
+    const json = JSON.parse(reply.text) as Omit<GraphQLReply, 'status' | 'text'>;
+    return { status: reply.status, text: reply.text, ...json };
+  } catch {
+    return { status: reply.status, text: reply.text };
+  }
+}
+
+/** `/readyz` as JSON (status code included). */
+export async function readyz(gateway: { origin: string }): Promise<{ httpStatus: number } & Record<string, unknown>> {
+  const reply = await request(`${gateway.origin}/readyz`);
+  return { httpStatus: reply.status, ...(JSON.parse(reply.text) as Record<string, unknown>) };
+}
+
+/** `/metrics` text: on the gateway's port, or on another port of the process (ADMIN_PORT). */
+export async function metricsText(gateway: RealGateway): Promise<string> {
+  const main = Number(new URL(gateway.origin).port);
+  const candidates = [main, ...gateway.ports().filter((port) => port !== main)];
+  for (const port of candidates) {
+    const reply = await request(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+    if (reply?.status === 200 && /^# HELP /m.test(reply.text)) return reply.text;
+  }
+  throw new Error(`no /metrics on any port of the gateway (${candidates.join(', ')})`);
+}
+
+/** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes; returns whether it held. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
