@@ -12,7 +12,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GraphQLError } from 'graphql';
 import { credentialsFromHeaders } from './credentials';
-import { ZohoPaymentsAPI, type UpstreamCall } from './datasources/ZohoPaymentsAPI';
+import { ZohoPaymentsAPI, type UnsentCall, type UpstreamCall } from './datasources/ZohoPaymentsAPI';
 import { createLoaders, type Loaders } from './datasources/loaders';
 import { OperationGuard } from './datasources/operation-guard';
 import type { Logger } from './logger';
@@ -31,6 +31,8 @@ export interface GatewayContext {
   readonly loaders: Loaders;
   /** The upstream calls this request made so far. */
   readonly upstreamCalls: UpstreamCall[];
+  /** The upstream calls this request asked for that the gateway did not send (limits, circuits, disconnect). */
+  readonly unsentCalls: UnsentCall[];
   /** The current time, for checks such as "expiry already past" (a fixed clock in tests). */
   now: () => Date;
 }
@@ -72,6 +74,7 @@ export function buildContext(
   if (!('accountId' in credentials)) return new UnauthenticatedContext(credentials, requestId, logger, now);
 
   const upstreamCalls: UpstreamCall[] = [];
+  const unsentCalls: UnsentCall[] = [];
   const { metrics } = deps;
   const zohoPayments = new ZohoPaymentsAPI({
     baseURL: deps.zohoApiUrl,
@@ -90,8 +93,12 @@ export function buildContext(
       upstreamCalls.push(call);
       metrics?.recordUpstreamCall(call);
     },
+    onUnsentCall: (call) => {
+      unsentCalls.push(call);
+      metrics?.recordUnsentCall(call);
+    },
   });
-  return { requestId, logger, now, upstreamCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
+  return { requestId, logger, now, upstreamCalls, unsentCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
 }
 
 /**
@@ -101,6 +108,7 @@ export function buildContext(
  */
 class UnauthenticatedContext implements GatewayContext {
   readonly upstreamCalls: UpstreamCall[] = [];
+  readonly unsentCalls: UnsentCall[] = [];
 
   constructor(
     readonly credentialsError: GraphQLError,

@@ -2,6 +2,7 @@
  * The caller's Zoho credentials, read from its own request headers, and the secrets they imply
  * (masked wherever text of that request leaves the process).
  */
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { badUserInput, unauthenticated } from './errors';
@@ -12,6 +13,13 @@ export interface ZohoCredentials {
   readonly authorization: string;
   /** The Zoho Payments account id (digits), sent as the `account_id` query parameter. */
   readonly accountId: string;
+  /**
+   * Who the caller is, for the per-caller limits and circuits: a hash of token and account, so
+   * no shared structure ever holds a token.
+   */
+  readonly callerKey: string;
+  /** The caller's secrets (callerSecretsFrom), masked in whatever of its text leaves the process. */
+  readonly secrets: readonly string[];
 }
 
 const TOKEN_HEADER = /^Zoho-oauthtoken ([A-Za-z0-9._~+/-]{1,2048}=*)$/;
@@ -38,7 +46,13 @@ export function credentialsFromHeaders(headers: IncomingHttpHeaders): ZohoCreden
       header: 'X-Zoho-Account-Id',
     });
   }
-  return { authorization, accountId };
+  return zohoCredentials(authorization, accountId);
+}
+
+/** A caller's credentials from a well-formed Authorization value and account id. */
+export function zohoCredentials(authorization: string, accountId: string): ZohoCredentials {
+  const callerKey = createHash('sha256').update(authorization).update('\0').update(accountId).digest('base64url').slice(0, 22);
+  return { authorization, accountId, callerKey, secrets: callerSecretsFrom({ authorization }) };
 }
 
 /** The caller's own secrets, from its Authorization header (`Zoho-oauthtoken <token>`). */

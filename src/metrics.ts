@@ -8,7 +8,7 @@
  * endpoints; a status is an HTTP status or "error".
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UpstreamCall } from './datasources/ZohoPaymentsAPI';
+import type { UnsentCall, UpstreamCall } from './datasources/ZohoPaymentsAPI';
 import type { CircuitStateName } from './datasources/upstream-policy';
 import { containsSecrets } from './redaction';
 
@@ -51,10 +51,30 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #upstreamFailures = new Counter({
+    name: 'zoho_upstream_failures_total',
+    help: 'HTTP calls to Zoho Payments that got no usable reply, by endpoint and cause (refused, reset, dns, tls, timeout, redirect, too_large, proxy, aborted, other).',
+    labelNames: ['endpoint', 'cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #unsentCalls = new Counter({
+    name: 'zoho_upstream_unsent_total',
+    help: 'Calls to Zoho Payments the gateway did not send, by endpoint and reason (circuit_open, caller_busy, operation_limit, token_rejected, cancelled).',
+    labelNames: ['endpoint', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly #circuit = new Gauge({
     name: 'zoho_circuit_state',
-    help: 'The circuit breaker in front of Zoho Payments: 1 for the state it is in, 0 for the others.',
+    help: 'The gateway-wide circuit in front of Zoho Payments (open while Zoho fails for ZOHO_BREAKER_MIN_CALLERS callers or more): 1 for the state it is in, 0 for the others.',
     labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #openCallerCircuits = new Gauge({
+    name: 'zoho_caller_circuits_open',
+    help: "Callers (token and account) whose own circuit is open: their calls fail fast, other callers' are unaffected.",
     registers: [this.registry],
   });
 
@@ -74,6 +94,16 @@ export class GatewayMetrics {
   recordUpstreamCall(call: UpstreamCall): void {
     this.#upstreamCalls.inc({ endpoint: call.endpoint, status: String(call.status) });
     this.#upstreamDuration.observe({ endpoint: call.endpoint }, call.durationMs / 1000);
+    if (call.failure) this.#upstreamFailures.inc({ endpoint: call.endpoint, cause: call.failure });
+  }
+
+  /** Counts one call the gateway did not send. */
+  recordUnsentCall(call: UnsentCall): void {
+    this.#unsentCalls.inc({ endpoint: call.endpoint, reason: call.reason });
+  }
+
+  setOpenCallerCircuits(count: number): void {
+    this.#openCallerCircuits.set(count);
   }
 
   setCircuitState(state: CircuitStateName): void {

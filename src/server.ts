@@ -24,7 +24,7 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { buildContext, DEFAULT_MAX_CALLS_PER_OPERATION, type GatewayContext } from './context';
-import { createZohoFetcher } from './datasources/ZohoPaymentsAPI';
+import { createZohoHttpClient } from './datasources/http-client';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
@@ -42,8 +42,10 @@ export interface GatewayOptions {
   zohoTimeoutMs: number;
   nodeEnv: 'development' | 'production' | 'test';
   logger: Logger;
-  /** Upstream HTTP client; defaults to node-fetch over keep-alive agents. */
+  /** Upstream HTTP client; defaults to http-client.ts over a keep-alive pool of `maxSockets`. */
   fetcher?: Fetcher;
+  /** Open connections to Zoho across every caller (ZOHO_MAX_SOCKETS, default 256). */
+  maxSockets?: number;
   /** The clock the resolvers use; a fixed one in tests. */
   now?: () => Date;
   /**
@@ -228,10 +230,15 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     ...DEFAULT_UPSTREAM_POLICY,
     ...options.upstreamPolicyOptions,
   });
+  upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
   upstreamPolicy.onCircuitStateChange((state) => {
     metrics.setCircuitState(state);
-    if (state === 'open') options.logger.warn({ circuit: state }, 'Zoho Payments is failing: circuit open, calls fail fast');
-    else options.logger.info({ circuit: state }, `circuit ${state}`);
+    if (state === 'open') {
+      options.logger.warn(
+        { circuit: state, openCallerCircuits: upstreamPolicy.openCallerCircuits },
+        'Zoho Payments is failing for many callers: gateway-wide circuit open, every call fails fast',
+      );
+    } else options.logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
   let draining = false;
   const apollo = createApolloServer(
@@ -242,7 +249,10 @@ export async function startGateway(options: GatewayOptions, port: number, host =
   await apollo.start();
 
   const { zohoApiUrl } = options;
-  const fetcher = options.fetcher ?? createZohoFetcher();
+  const httpClient =
+    options.fetcher || !zohoApiUrl ? undefined : createZohoHttpClient({ baseURL: zohoApiUrl, maxSockets: options.maxSockets ?? 256 });
+  if (httpClient?.proxy) options.logger.info({ proxy: httpClient.proxy }, 'calls to Zoho Payments go through an egress proxy');
+  const fetcher = options.fetcher ?? httpClient?.fetch;
 
   app.use(assignRequestId);
   app.get('/healthz', (_req, res) => {
@@ -255,7 +265,10 @@ export async function startGateway(options: GatewayOptions, port: number, host =
       res.json({
         status: 'ready',
         upstream: options.upstreamName ?? new URL(zohoApiUrl).origin,
+        // The gateway-wide circuit: "open" means Zoho is failing for many callers and every call fails fast.
         circuit: upstreamPolicy.circuitState,
+        // Callers whose own circuit is open (their calls fail fast; others' are unaffected).
+        openCallerCircuits: upstreamPolicy.openCallerCircuits,
       });
     }
   });
@@ -340,6 +353,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     stop: async () => {
       draining = true;
       await apollo.stop();
+      httpClient?.close();
     },
   };
 }

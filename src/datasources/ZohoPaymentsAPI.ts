@@ -1,14 +1,13 @@
 /**
  * The Zoho Payments v1 REST API, for exactly one caller.
  *
- * A new instance is built for every GraphQL request (context.ts) from that request's token and
- * account id, which it keeps in private, read-only fields: no state of one request can reach
- * another. It speaks HTTP only: it adds the credentials, unwraps Zoho's envelope, checks each
- * reply's shape and returns Zoho's own JSON (zoho-types.ts), and turns every failure into the
- * contract's error codes (errors.ts). It knows nothing of the GraphQL schema.
+ * A new instance is built for every GraphQL request (context.ts) from that request's credentials,
+ * which it keeps in private, read-only fields: no state of one request can reach another. It
+ * speaks HTTP only: it adds the credentials, unwraps Zoho's envelope, checks each reply's shape
+ * and returns Zoho's own JSON (zoho-types.ts). Every failure is first a typed UpstreamError
+ * (upstream-failure.ts), which the shared policy reads; at this class's edge it becomes the
+ * contract's GraphQL error (errors/upstream.ts). It knows nothing of the GraphQL schema.
  */
-import http from 'node:http';
-import https from 'node:https';
 import {
   RESTDataSource,
   type AugmentedRequest,
@@ -19,20 +18,15 @@ import {
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { GraphQLError } from 'graphql';
-import nodeFetch from 'node-fetch';
 import type { z } from 'zod';
-import {
-  errorCodeOf,
-  errorFromFetchFailure,
-  errorFromUpstreamResponse,
-  unexpectedUpstreamReply,
-  zohoErrorBody,
-} from '../errors';
+import type { ZohoCredentials } from '../credentials';
+import { errorCodeOf, errorFromUpstreamFailure, parseRetryAfter, zohoErrorBody } from '../errors';
 import type { Logger } from '../logger';
-import { callerSecretsFrom, type ZohoCredentials } from '../credentials';
 import { REQUEST_ID_HEADER } from '../request-scope';
-import type { OperationGuard } from './operation-guard';
-import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type CallKind } from './upstream-policy';
+import { ZOHO_ENDPOINTS, endpointPath, type ZohoEndpoint } from './endpoints';
+import { OperationGuard } from './operation-guard';
+import { UpstreamError, UpstreamTransportError, type TransportFailureReason, type UpstreamFailure } from './upstream-failure';
+import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy } from './upstream-policy';
 import {
   zohoEnvelopeSchema,
   zohoPaymentMethodEnvelopeSchema,
@@ -43,13 +37,7 @@ import {
   type ZohoUpdatePaymentMethodRequest,
 } from './zoho-types';
 
-/** The Zoho endpoints this datasource calls, named as the seeds name them (metrics label them so). */
-export type ZohoEndpoint =
-  | 'createPaymentMethodSession'
-  | 'retrievePaymentMethodSession'
-  | 'retrievePaymentMethod'
-  | 'updatePaymentMethod'
-  | 'deletePaymentMethod';
+export type { ZohoEndpoint } from './endpoints';
 
 /** What one upstream call (one HTTP exchange: each retry is its own) did, for logs and metrics. */
 export interface UpstreamCall {
@@ -59,6 +47,14 @@ export interface UpstreamCall {
   path: string;
   status: number | 'error';
   durationMs: number;
+  /** Why no usable reply came, when none did (refused, reset, tls, redirect, too_large...). */
+  failure?: TransportFailureReason | 'aborted';
+}
+
+/** A call the gateway did not send (a limit, an open circuit, a gone client), for logs and metrics. */
+export interface UnsentCall {
+  endpoint: ZohoEndpoint;
+  reason: 'circuit_open' | 'caller_busy' | 'operation_limit' | 'token_rejected' | 'cancelled';
 }
 
 export interface ZohoPaymentsAPIOptions {
@@ -67,30 +63,17 @@ export interface ZohoPaymentsAPIOptions {
   credentials: ZohoCredentials;
   /** Time limit of one upstream call, retries included (the policy enforces it; errors quote it). */
   timeoutMs: number;
-  /** Timeout, retries and circuit breaker, shared by every request of the gateway. */
+  /** Timeout, retries, per-caller concurrency and circuits, shared by every request of the gateway. */
   policy?: UpstreamPolicy;
+  /** What this operation may still send (one per request): call budget, 401 latch, disconnect. */
+  guard?: OperationGuard;
   /** This request's id, sent to Zoho as `X-Request-Id`. */
   requestId?: string;
   /** Shared across requests: holds connection pools only, never request data. */
   fetch?: Fetcher;
   logger?: Logger;
   onUpstreamCall?: (call: UpstreamCall) => void;
-  /** This operation's call budget, 401 latch and client disconnect (operation-guard.ts). */
-  guard?: OperationGuard;
-}
-
-/**
- * The HTTP client shared by every request's datasource: node-fetch over keep-alive agents, so
- * upstream connections are reused across requests. It carries no credentials or data.
- */
-export function createZohoFetcher(): Fetcher {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
-  return (url, init) =>
-    nodeFetch(url, {
-      ...init,
-      agent: (parsed: URL) => (parsed.protocol === 'http:' ? httpAgent : httpsAgent),
-    } as Parameters<typeof nodeFetch>[1]) as unknown as Promise<FetcherResponse>;
+  onUnsentCall?: (call: UnsentCall) => void;
 }
 
 /**
@@ -103,74 +86,71 @@ const NO_HTTP_CACHE: KeyValueCache = {
   delete: async () => undefined,
 };
 
+/** The unsent-call reason of a failure the gateway raised itself, if it is one. */
+const UNSENT_REASONS: Partial<Record<UpstreamError['failure']['kind'], UnsentCall['reason']>> = {
+  'circuit-open': 'circuit_open',
+  'caller-busy': 'caller_busy',
+  'operation-limit': 'operation_limit',
+  'token-rejected': 'token_rejected',
+  cancelled: 'cancelled',
+};
+
 export class ZohoPaymentsAPI extends RESTDataSource {
   override baseURL: string;
   readonly #credentials: ZohoCredentials;
   readonly #policy: UpstreamPolicy;
+  readonly #guard: OperationGuard;
   readonly #requestId: string | undefined;
+  /** The base URL's path, e.g. `/api/v1/`: logs show each call's full path, never its query. */
+  readonly #basePath: string;
   readonly #onUpstreamCall: ((call: UpstreamCall) => void) | undefined;
+  readonly #onUnsentCall: ((call: UnsentCall) => void) | undefined;
   /** Whether each call gets a debug line (decided once: the line's text is not built otherwise). */
   readonly #debugCalls: boolean;
 
   constructor(options: ZohoPaymentsAPIOptions) {
     super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
     this.baseURL = options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`;
+    this.#basePath = new URL(this.baseURL).pathname;
     this.#credentials = options.credentials;
     // Without a shared policy (a datasource built alone), the time limit still holds; nothing else.
     this.#policy =
       options.policy ??
       new UpstreamPolicy({ ...DEFAULT_UPSTREAM_POLICY, timeoutMs: options.timeoutMs, retries: 0, breakerThreshold: 0 });
+    this.#guard = options.guard ?? new OperationGuard({ maxCalls: Number.POSITIVE_INFINITY });
     this.#requestId = options.requestId;
     this.#onUpstreamCall = options.onUpstreamCall;
+    this.#onUnsentCall = options.onUnsentCall;
     this.#debugCalls = options.logger?.isLevelEnabled('debug') ?? false;
   }
 
   /** `GET /paymentmethods/{id}`; null when Zoho has no such payment method. */
   async getPaymentMethod(id: string): Promise<ZohoPaymentMethod | null> {
-    const reply = await this.#nullWhenNotFound(
-      this.#call('GET', `paymentmethods/${encodeURIComponent(id)}`, zohoPaymentMethodEnvelopeSchema, 'retrieve a payment method'),
-    );
+    const reply = await this.#nullWhenNotFound(this.#call('retrievePaymentMethod', id, zohoPaymentMethodEnvelopeSchema));
     return reply ? reply.payment_method : null;
   }
 
   /** `PUT /paymentmethods/{id}`: the payment method as it is after the change. */
   async updatePaymentMethod(id: string, body: ZohoUpdatePaymentMethodRequest): Promise<ZohoPaymentMethod> {
-    const reply = await this.#call(
-      'PUT',
-      `paymentmethods/${encodeURIComponent(id)}`,
-      zohoPaymentMethodEnvelopeSchema,
-      'update a payment method',
-      body,
-    );
+    const reply = await this.#call('updatePaymentMethod', id, zohoPaymentMethodEnvelopeSchema, body);
     return reply.payment_method;
   }
 
   /** `DELETE /paymentmethods/{id}`. */
   async deletePaymentMethod(id: string): Promise<void> {
-    await this.#call('DELETE', `paymentmethods/${encodeURIComponent(id)}`, zohoEnvelopeSchema, 'delete a payment method');
+    await this.#call('deletePaymentMethod', id, zohoEnvelopeSchema);
   }
 
   /** `POST /paymentmethodsessions`: the new session (Zoho's reply carries no status). */
   async createPaymentMethodSession(body: ZohoCreatePaymentMethodSessionRequest): Promise<ZohoPaymentMethodSession> {
-    const reply = await this.#call(
-      'POST',
-      'paymentmethodsessions',
-      zohoPaymentMethodSessionEnvelopeSchema,
-      'create a payment method session',
-      body,
-    );
+    const reply = await this.#call('createPaymentMethodSession', undefined, zohoPaymentMethodSessionEnvelopeSchema, body);
     return reply.payment_method_session;
   }
 
   /** `GET /paymentmethodsessions/{id}`; null when Zoho has no such session. */
   async getPaymentMethodSession(id: string): Promise<ZohoPaymentMethodSession | null> {
     const reply = await this.#nullWhenNotFound(
-      this.#call(
-        'GET',
-        `paymentmethodsessions/${encodeURIComponent(id)}`,
-        zohoPaymentMethodSessionEnvelopeSchema,
-        'retrieve a payment method session',
-      ),
+      this.#call('retrievePaymentMethodSession', id, zohoPaymentMethodSessionEnvelopeSchema),
     );
     return reply ? reply.payment_method_session : null;
   }
@@ -204,7 +184,10 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     }
   }
 
-  /** Every non-2xx reply becomes one of the contract's errors (errors.ts holds the table). */
+  /**
+   * A non-2xx reply, as a typed failure. Thrown, not returned: RESTDataSource throws whatever this
+   * yields, and the policy must read the failure before anything becomes a GraphQL error.
+   */
   protected override async errorFromResponse({
     response,
     parsedBody,
@@ -212,78 +195,93 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     response: FetcherResponse;
     parsedBody: unknown;
   }): Promise<GraphQLError> {
-    const secrets = callerSecretsFrom({ authorization: this.#credentials.authorization });
-    return errorFromUpstreamResponse(response.status, parsedBody, response.headers.get('retry-after'), secrets);
+    const zoho = zohoErrorBody(parsedBody);
+    throw new ZohoErrorReply({
+      kind: 'status',
+      status: response.status,
+      zohoCode: zoho.code,
+      zohoMessage: zoho.message,
+      retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')),
+    });
   }
 
-  /** Times each call and reports it by path (never by URL: the query holds the account id). */
-  protected override async trace<TResult>(
-    url: URL,
-    request: RequestOptions,
-    fn: () => Promise<TResult>,
-  ): Promise<TResult> {
-    const started = performance.now();
-    const method = request.method ?? 'GET';
-    const path = url.pathname;
-    const endpoint = endpointOf(method, path);
-    try {
-      const result = await fn();
-      const status = (result as { response?: FetcherResponse }).response?.status ?? 0;
-      this.#report({ endpoint, method, path, status, durationMs: performance.now() - started });
-      return result;
-    } catch (error) {
-      const status = typeof (error as GraphQLError).extensions?.['upstreamStatus'] === 'number'
-        ? ((error as GraphQLError).extensions['upstreamStatus'] as number)
-        : 'error';
-      this.#report({ endpoint, method, path, status, durationMs: performance.now() - started });
-      throw error;
-    }
+  /**
+   * No tracing here: #call times each exchange, and RESTDataSource's own trace logs the whole URL
+   * in development, and the URL's query holds the account id.
+   */
+  protected override trace<TResult>(_url: URL, _request: RequestOptions, fn: () => Promise<TResult>): Promise<TResult> {
+    return fn();
   }
 
   #report(call: UpstreamCall): void {
     this.#onUpstreamCall?.(call);
-    if (this.#debugCalls) this.logger.debug(`zoho ${call.method} ${call.path} -> ${call.status} (${call.durationMs.toFixed(1)} ms)`);
+    if (this.#debugCalls) {
+      this.logger.debug(
+        `zoho ${call.method} ${call.path} -> ${call.status}${call.failure ? ` (${call.failure})` : ''} (${call.durationMs.toFixed(1)} ms)`,
+      );
+    }
   }
 
   /**
-   * One Zoho call under the shared policy (time limit, retries for reads, circuit breaker), with
-   * every failure turned into the contract's error before the policy sees it.
+   * One Zoho call: admitted by the operation's guard, run under the shared policy (its caller's
+   * turn, the time budget, retries for reads, the circuits), its reply unwrapped. Every failure
+   * leaves as the contract's GraphQL error.
    */
-  async #call<S extends z.ZodType>(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-    path: string,
-    schema: S,
-    what: string,
-    body?: object,
-  ): Promise<z.infer<S>> {
-    const kind: CallKind = method === 'GET' ? 'read' : 'write';
-    const { parsedBody, status } = await this.#policy.execute(kind, async (signal) => {
-      const request: DataSourceRequest =
-        method === 'GET' || body === undefined ? { method, signal } : { method, body, signal };
-      try {
-        const result = await this.fetch<unknown>(path, request);
-        return { parsedBody: result.parsedBody, status: result.response.status };
-      } catch (error) {
-        throw errorFromFetchFailure(error);
-      }
-    });
-    return this.#unwrap(parsedBody, status, schema, what);
+  async #call<S extends z.ZodType>(endpoint: ZohoEndpoint, id: string | undefined, schema: S, body?: object): Promise<z.infer<S>> {
+    const { method } = ZOHO_ENDPOINTS[endpoint];
+    const path = endpointPath(endpoint, id);
+    try {
+      this.#guard.admit(endpoint, method, path);
+      const { parsedBody, status } = await this.#policy.execute(
+        { callerKey: this.#credentials.callerKey, endpoint, kind: method === 'GET' ? 'read' : 'write', signal: this.#guard.signal },
+        async (signal) => {
+          const request: DataSourceRequest =
+            method === 'GET' || body === undefined ? { method, signal } : { method, body, signal };
+          const started = performance.now();
+          try {
+            const result = await this.fetch<unknown>(path, request);
+            const status = result.response.status;
+            this.#report({ endpoint, method, path: this.#basePath + path, status, durationMs: performance.now() - started });
+            return { parsedBody: result.parsedBody, status };
+          } catch (error) {
+            const failed = asUpstreamError(error, endpoint);
+            const { failure } = failed;
+            this.#report({
+              endpoint,
+              method,
+              path: this.#basePath + path,
+              status: failure.kind === 'status' ? failure.status : 'error',
+              durationMs: performance.now() - started,
+              ...(failure.kind === 'transport' && { failure: isAbort(error) ? 'aborted' : failure.reason }),
+            });
+            throw failed;
+          }
+        },
+      );
+      return this.#unwrap(parsedBody, status, schema, endpoint);
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      if (error.failure.kind === 'status' && error.failure.status === 401) this.#guard.rejectToken();
+      const unsent = UNSENT_REASONS[error.failure.kind];
+      if (unsent) this.#onUnsentCall?.({ endpoint, reason: unsent });
+      throw errorFromUpstreamFailure(error, this.#credentials.secrets);
+    }
   }
 
   /** Zoho's envelope, in one place: `code` 0 means success, and the payload must have its shape. */
-  #unwrap<S extends z.ZodType>(body: unknown, status: number, schema: S, what: string): z.infer<S> {
+  #unwrap<S extends z.ZodType>(body: unknown, status: number, schema: S, endpoint: ZohoEndpoint): z.infer<S> {
     const zoho = zohoErrorBody(body);
     if (zoho.code !== undefined && zoho.code !== '0') {
       // A 2xx reply that still reports an error.
-      throw unexpectedUpstreamReply(what, { upstreamStatus: status, upstreamCode: zoho.code });
+      throw new UpstreamError({ kind: 'unexpected-reply', status, zohoCode: zoho.code }, endpoint);
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       // Only paths, never values: a reply may hold personal data.
       this.logger.warn?.(
-        `Zoho reply to ${what} has an unexpected shape at: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
+        `Zoho reply to ${ZOHO_ENDPOINTS[endpoint].what} has an unexpected shape at: ${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')}`,
       );
-      throw unexpectedUpstreamReply(what, { upstreamStatus: status, upstreamCode: zoho.code });
+      throw new UpstreamError({ kind: 'unexpected-reply', status, zohoCode: zoho.code }, endpoint);
     }
     return parsed.data;
   }
@@ -298,11 +296,20 @@ export class ZohoPaymentsAPI extends RESTDataSource {
   }
 }
 
-/** Which documented endpoint a method and path are (for the metrics' `endpoint` label). */
-function endpointOf(method: string, path: string): ZohoEndpoint {
-  const session = /\/paymentmethodsessions(?:\/|$)/.test(path);
-  if (session) return method === 'POST' ? 'createPaymentMethodSession' : 'retrievePaymentMethodSession';
-  if (method === 'PUT') return 'updatePaymentMethod';
-  if (method === 'DELETE') return 'deletePaymentMethod';
-  return 'retrievePaymentMethod';
+const isAbort = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+
+/** A non-2xx reply, thrown by errorFromResponse and typed by #call with its endpoint. */
+class ZohoErrorReply extends Error {
+  constructor(readonly failure: Extract<UpstreamFailure, { kind: 'status' }>) {
+    super(`Zoho answered HTTP ${failure.status}`);
+  }
+}
+
+/** Any failure of one HTTP exchange as a typed UpstreamError (an abort is the budget's: the policy reports it). */
+function asUpstreamError(error: unknown, endpoint: ZohoEndpoint): UpstreamError {
+  if (error instanceof ZohoErrorReply) return new UpstreamError(error.failure, endpoint);
+  if (error instanceof UpstreamError) return error;
+  if (error instanceof UpstreamTransportError) return new UpstreamError({ kind: 'transport', reason: error.reason, code: error.code }, endpoint);
+  return new UpstreamError({ kind: 'transport', reason: isAbort(error) ? 'timeout' : 'other' }, endpoint);
 }

@@ -14,6 +14,8 @@ export interface ZohoEndpointSpec {
   readonly scope: `ZohoPay.paymentmethods.${'CREATE' | 'READ' | 'UPDATE' | 'DELETE'}`;
   /** What a 404 on it means when Zoho's code says "no such id" (see errors/upstream.ts). */
   readonly resource: 'paymentMethodSession' | 'paymentMethod';
+  /** What it does, for messages: "… an unexpected reply to retrieve a payment method". */
+  readonly what: string;
 }
 
 export const ZOHO_ENDPOINTS = {
@@ -22,30 +24,35 @@ export const ZOHO_ENDPOINTS = {
     path: 'paymentmethodsessions',
     scope: 'ZohoPay.paymentmethods.CREATE',
     resource: 'paymentMethodSession',
+    what: 'create a payment method session',
   },
   retrievePaymentMethodSession: {
     method: 'GET',
     path: 'paymentmethodsessions/{id}',
     scope: 'ZohoPay.paymentmethods.READ',
     resource: 'paymentMethodSession',
+    what: 'retrieve a payment method session',
   },
   retrievePaymentMethod: {
     method: 'GET',
     path: 'paymentmethods/{id}',
     scope: 'ZohoPay.paymentmethods.READ',
     resource: 'paymentMethod',
+    what: 'retrieve a payment method',
   },
   updatePaymentMethod: {
     method: 'PUT',
     path: 'paymentmethods/{id}',
     scope: 'ZohoPay.paymentmethods.UPDATE',
     resource: 'paymentMethod',
+    what: 'update a payment method',
   },
   deletePaymentMethod: {
     method: 'DELETE',
     path: 'paymentmethods/{id}',
     scope: 'ZohoPay.paymentmethods.DELETE',
     resource: 'paymentMethod',
+    what: 'delete a payment method',
   },
 } as const satisfies Record<string, ZohoEndpointSpec>;
 

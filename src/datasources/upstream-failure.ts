@@ -43,8 +43,11 @@ export class UpstreamTransportError extends Error {
 }
 
 export type UpstreamFailure =
-  /** Zoho answered with a non-2xx status; `zohoCode`/`zohoMessage` from its JSON body, when it had one. */
-  | { kind: 'status'; status: number; zohoCode?: string; zohoMessage?: string; retryAfter?: string | null }
+  /**
+   * Zoho answered with a non-2xx status; `zohoCode`/`zohoMessage` from its JSON body when it had
+   * one, `retryAfterSeconds` from a valid `Retry-After` (clamped, errors/upstream.ts).
+   */
+  | { kind: 'status'; status: number; zohoCode?: string; zohoMessage?: string; retryAfterSeconds?: number }
   /** A 2xx reply that is not what Zoho documents (not JSON, an error code, another shape). */
   | { kind: 'unexpected-reply'; status: number; zohoCode?: string }
   /** No usable reply at all. */

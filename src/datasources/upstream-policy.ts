@@ -1,17 +1,24 @@
 /**
- * How the gateway calls Zoho when Zoho misbehaves, with cockatiel's policies, shared by every
- * request of one gateway (they hold timing and failure counts only, never request data):
+ * How the gateway calls Zoho, shared by every request of one gateway. It holds timing, counts
+ * and failure state keyed by caller (a hash of token and account), never request data.
  *
- * - **Timeout.** One budget per upstream call, ZOHO_TIMEOUT_MS, covering its retries and their
- *   waits; when it runs out the call is aborted and fails with UPSTREAM_TIMEOUT.
- * - **Retries, for reads only.** A GET that meets a 5xx or a broken connection is tried again
- *   after a jittered exponential backoff; a 429 whose `Retry-After` is short (at most
- *   `retryAfterMaxMs`, and within the budget) is tried again after exactly that wait, and a longer
- *   one is passed to the caller as RATE_LIMITED with `retryAfterSeconds`. POST, PUT and DELETE are never retried: a retried create could
- *   make two sessions.
- * - **Circuit breaker.** After `breakerThreshold` consecutive outages (5xx, no connection, time-out)
- *   every call fails fast with UPSTREAM_ERROR for `breakerHalfOpenAfterMs`; then one trial call
- *   decides whether it closes again. A caller's own 4xx or 429 never counts.
+ * In the order a call meets them:
+ *
+ * - **Gateway-wide circuit.** Open while at least `breakerMinCallers` distinct callers' own
+ *   circuits have opened within the last `breakerHalfOpenAfterMs`: Zoho is failing for many
+ *   callers, so every caller fails fast. One caller, or one resource, can never open it alone.
+ * - **Per-caller bulkhead.** At most `maxConcurrencyPerCaller` calls of one caller in flight;
+ *   more wait their turn, first come first served. A call that waits longer than `timeoutMs`
+ *   fails as RATE_LIMITED; a call whose client disconnected stops waiting. Waiting is the
+ *   gateway's, not Zoho's: it never counts toward a circuit, and the time budget starts after it.
+ * - **Time budget.** `timeoutMs` per call from its turn on, retries and their waits included.
+ * - **Retries, for reads only.** A GET that meets an outage (5xx, broken connection) is tried
+ *   again after a jittered exponential backoff; a 429 whose `Retry-After` is short (at most
+ *   `retryAfterMaxMs`, and within the budget) after exactly that wait. Writes are never retried:
+ *   a retried create could make two sessions.
+ * - **Per-caller circuit.** After `breakerThreshold` consecutive outages of one caller, that
+ *   caller's calls fail fast for `breakerHalfOpenAfterMs`; then one trial call decides. Only
+ *   outages count: a caller's own 4xx, 429, a redirect or an oversized reply never do.
  */
 import {
   BrokenCircuitError,
@@ -26,14 +33,16 @@ import {
   retry,
   timeout,
   wrap,
+  type CircuitBreakerPolicy,
   type IBackoff,
+  type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
-import { GraphQLError } from 'graphql';
-import { ErrorCode, upstreamError, upstreamTimeout } from '../errors';
+import type { ZohoEndpoint } from './endpoints';
+import { UpstreamError, isOutage, type UpstreamFailure } from './upstream-failure';
 
 export interface UpstreamPolicyOptions {
-  /** The whole time one upstream call may take, retries included (ZOHO_TIMEOUT_MS). */
+  /** The whole time one upstream call may take from its turn on, retries included (ZOHO_TIMEOUT_MS). */
   timeoutMs: number;
   /** How many times a failed GET is tried again (0 turns retries off). */
   retries: number;
@@ -43,10 +52,14 @@ export interface UpstreamPolicyOptions {
   retryMaxDelayMs: number;
   /** The longest `Retry-After` a read waits out itself before trying again, in ms. */
   retryAfterMaxMs: number;
-  /** Consecutive outages that open the circuit (0 turns the breaker off). */
+  /** Consecutive outages of one caller that open that caller's circuit (0 turns the breakers off). */
   breakerThreshold: number;
   /** How long an open circuit fails fast before a trial call, in ms. */
   breakerHalfOpenAfterMs: number;
+  /** Callers whose circuits opened within `breakerHalfOpenAfterMs` that open the gateway-wide circuit. */
+  breakerMinCallers: number;
+  /** Calls one caller may have in flight; more wait their turn (ZOHO_MAX_CONCURRENCY_PER_CALLER). */
+  maxConcurrencyPerCaller: number;
 }
 
 export const DEFAULT_UPSTREAM_POLICY: Omit<UpstreamPolicyOptions, 'timeoutMs'> = {
@@ -56,51 +69,81 @@ export const DEFAULT_UPSTREAM_POLICY: Omit<UpstreamPolicyOptions, 'timeoutMs'> =
   retryAfterMaxMs: 2000,
   breakerThreshold: 5,
   breakerHalfOpenAfterMs: 10_000,
+  breakerMinCallers: 3,
+  maxConcurrencyPerCaller: 16,
 };
 
-/** The circuit's state as metrics and /readyz show it. */
+/** The gateway-wide circuit's state as metrics and /readyz show it. */
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
 /** Whether a call only reads (and so may be retried). */
 export type CallKind = 'read' | 'write';
 
-/** Zoho is down or unreachable: a 5xx, a broken connection or an aborted (timed-out) call. */
-function isOutage(error: Error): boolean {
-  if (error instanceof GraphQLError) {
-    const status = error.extensions['upstreamStatus'];
-    return error.extensions['code'] === ErrorCode.UPSTREAM_ERROR && (status === undefined || (typeof status === 'number' && status >= 500));
-  }
-  // Not a reply at all: a refused or reset connection, DNS, or the abort of a timed-out call.
-  return !(error instanceof BrokenCircuitError) && !(error instanceof TaskCancelledError);
+/** One upstream call as the policy sees it. */
+export interface PolicyCall {
+  /** Who the call is for: a hash of its token and account (credentials.ts), never the token. */
+  callerKey: string;
+  endpoint: ZohoEndpoint;
+  kind: CallKind;
+  /** Aborted when the client has gone: a call still waiting for its turn stops waiting. */
+  signal?: AbortSignal;
 }
+
+/** Callers idle longer than this are forgotten, circuit and all (bounded memory; it outlives any half-open wait). */
+const IDLE_CALLER_MS = 10 * 60_000;
+/** How many callers are kept before idle ones are swept. */
+const CALLER_SWEEP_AT = 10_000;
+
+interface Waiter {
+  grant: () => void;
+  refuse: (failure: UpstreamFailure) => void;
+}
+
+/** Everything the policy keeps about one caller. */
+class CallerState {
+  active = 0;
+  readonly waiting: Waiter[] = [];
+  lastUsed = Date.now();
+  readonly circuit: CircuitBreakerPolicy;
+  readonly read: IPolicy;
+  readonly write: IPolicy;
+
+  constructor(circuit: CircuitBreakerPolicy, budget: IPolicy, retryReads: IPolicy) {
+    this.circuit = circuit;
+    this.read = wrap(budget, retryReads, circuit);
+    this.write = wrap(budget, circuit);
+  }
+
+  get idle(): boolean {
+    return this.active === 0 && this.waiting.length === 0;
+  }
+}
+
+/** The error a failure came as, when it is one of ours. */
+const failureOf = (error: unknown): UpstreamFailure | undefined =>
+  error instanceof UpstreamError ? error.failure : undefined;
 
 /** A 429's wait, in ms, when Zoho said how long. */
 function retryAfterMs(error: unknown): number | undefined {
-  if (!(error instanceof GraphQLError) || error.extensions['code'] !== ErrorCode.RATE_LIMITED) return undefined;
-  const seconds = error.extensions['retryAfterSeconds'];
-  return typeof seconds === 'number' ? seconds * 1000 : undefined;
+  const failure = failureOf(error);
+  if (failure?.kind !== 'status' || failure.status !== 429 || failure.retryAfterSeconds === undefined) return undefined;
+  return failure.retryAfterSeconds * 1000;
 }
 
 export class UpstreamPolicy {
   readonly #options: UpstreamPolicyOptions;
-  readonly #breaker;
-  readonly #read;
-  readonly #write;
+  readonly #callers = new Map<string, CallerState>();
+  /** When each caller's circuit last opened, while it is open. */
+  readonly #openCallers = new Map<string, number>();
+  readonly #budget: IPolicy;
+  readonly #retryReads: IPolicy;
+  #gatewayState: CircuitStateName = 'closed';
   #listeners: Array<(state: CircuitStateName) => void> = [];
+  #callerListeners: Array<(open: number) => void> = [];
 
   constructor(options: UpstreamPolicyOptions) {
     this.#options = options;
-    const { timeoutMs, retries, retryBaseDelayMs, retryMaxDelayMs, retryAfterMaxMs, breakerThreshold, breakerHalfOpenAfterMs } =
-      options;
-
-    this.#breaker = circuitBreaker(handleWhen(isOutage), {
-      halfOpenAfter: breakerHalfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(breakerThreshold > 0 ? breakerThreshold : Number.POSITIVE_INFINITY),
-    });
-    this.#breaker.onStateChange((state) => {
-      const name = stateName(state);
-      this.#listeners.forEach((listener) => listener(name));
-    });
+    const { timeoutMs, retries, retryBaseDelayMs, retryMaxDelayMs, retryAfterMaxMs } = options;
 
     const exponential = new ExponentialBackoff({ initialDelay: retryBaseDelayMs, maxDelay: retryMaxDelayMs });
     const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>((context, previous) => {
@@ -108,62 +151,168 @@ export class UpstreamPolicy {
       const error = 'error' in context.result ? context.result.error : undefined;
       return { delay: retryAfterMs(error) ?? next.duration, state: next };
     });
-    const retryReads = retry(
+    this.#retryReads = retry(
       handleWhen((error) => {
-        if (error instanceof BrokenCircuitError || error instanceof TaskCancelledError) return false;
-        const wait = retryAfterMs(error);
+        const failure = failureOf(error);
+        if (!failure) return false;
         // A 429 is retried only when Zoho said when, soon, and within the budget.
-        if (error instanceof GraphQLError && error.extensions['code'] === ErrorCode.RATE_LIMITED) {
+        if (failure.kind === 'status' && failure.status === 429) {
+          const wait = retryAfterMs(error);
           return wait !== undefined && wait <= retryAfterMaxMs && wait < timeoutMs;
         }
-        return isOutage(error);
+        return isOutage(failure);
       }),
       { maxAttempts: retries, backoff },
     );
     // No abort once the call has returned: its reply is read by then, and an abort would only
     // build a DOMException (with its stack) per call: a third of the policy's cost (bench/README.md).
-    const budget = timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
-    this.#read = wrap(budget, retryReads, this.#breaker);
-    this.#write = wrap(budget, this.#breaker);
+    this.#budget = timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   }
 
-  /** The circuit's state now. */
+  /** The gateway-wide circuit's state now ("half-open" is never shown: trials are per caller). */
   get circuitState(): CircuitStateName {
-    return stateName(this.#breaker.state);
+    this.#refreshGatewayState();
+    return this.#gatewayState;
   }
 
-  /** Calls `listener` whenever the circuit changes state. */
+  /** How many callers' own circuits are open now. */
+  get openCallerCircuits(): number {
+    return this.#openCallers.size;
+  }
+
+  /** Calls `listener` with the number of open caller circuits whenever it changes. */
+  onCallerCircuitsChange(listener: (open: number) => void): void {
+    this.#callerListeners.push(listener);
+  }
+
+  /** Calls `listener` whenever the gateway-wide circuit changes state. */
   onCircuitStateChange(listener: (state: CircuitStateName) => void): void {
     this.#listeners.push(listener);
   }
 
   /**
    * Runs one upstream call under the policy. `attempt` gets the signal that aborts it when the
-   * budget runs out; it may run several times for a read. Failures come out as the contract's
-   * errors: UPSTREAM_TIMEOUT when the budget ran out, UPSTREAM_ERROR while the circuit is open.
+   * budget runs out; it may run several times for a read, and must throw UpstreamError for every
+   * failure. Failures come out as UpstreamError: `timeout` when the budget ran out,
+   * `circuit-open` while a circuit is open, `caller-busy` after too long a wait for a turn,
+   * `cancelled` when the client went away first.
    */
-  async execute<T>(kind: CallKind, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const policy = kind === 'read' ? this.#read : this.#write;
+  async execute<T>(call: PolicyCall, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const caller = this.#caller(call.callerKey);
+    const refuse = (failure: UpstreamFailure) => new UpstreamError(failure, call.endpoint);
+    if (caller.circuit.state === CircuitState.Closed && this.circuitState === 'open') {
+      throw refuse({ kind: 'circuit-open', scope: 'gateway', halfOpenAfterMs: this.#options.breakerHalfOpenAfterMs });
+    }
+    await this.#takeTurn(caller, call, refuse);
     try {
+      const policy = call.kind === 'read' ? caller.read : caller.write;
       return await policy.execute(({ signal }) => {
         // cockatiel may start one more try after the budget ran out during a backoff: it never goes out.
         if (signal.aborted) throw new TaskCancelledError();
         return attempt(signal);
       });
     } catch (error) {
-      if (error instanceof TaskCancelledError) throw upstreamTimeout(this.#options.timeoutMs);
+      if (error instanceof TaskCancelledError) throw refuse({ kind: 'timeout', timeoutMs: this.#options.timeoutMs });
       if (error instanceof BrokenCircuitError) {
-        throw upstreamError(
-          `Zoho Payments is failing, so the gateway is not calling it for up to ${Math.ceil(this.#options.breakerHalfOpenAfterMs / 1000)} s (circuit open). Try again later.`,
-        );
+        throw refuse({ kind: 'circuit-open', scope: 'caller', halfOpenAfterMs: this.#options.breakerHalfOpenAfterMs });
       }
       throw error;
+    } finally {
+      this.#release(caller);
     }
   }
-}
 
-function stateName(state: CircuitState): CircuitStateName {
-  if (state === CircuitState.Closed) return 'closed';
-  if (state === CircuitState.HalfOpen) return 'half-open';
-  return 'open';
+  /** Waits for one of the caller's concurrency slots (at most timeoutMs, and only while the client is there). */
+  #takeTurn(caller: CallerState, call: PolicyCall, refuse: (failure: UpstreamFailure) => UpstreamError): Promise<void> | void {
+    caller.lastUsed = Date.now();
+    if (call.signal?.aborted) throw refuse({ kind: 'cancelled' });
+    if (caller.active < this.#options.maxConcurrencyPerCaller) {
+      caller.active++;
+      return;
+    }
+    const queuedAt = performance.now();
+    return new Promise<void>((resolve, reject) => {
+      const leave = () => {
+        clearTimeout(timer);
+        call.signal?.removeEventListener('abort', onAbort);
+        const index = caller.waiting.indexOf(waiter);
+        if (index !== -1) caller.waiting.splice(index, 1);
+      };
+      const waiter: Waiter = {
+        grant: () => {
+          leave();
+          resolve();
+        },
+        refuse: (failure) => {
+          leave();
+          reject(refuse(failure));
+        },
+      };
+      const onAbort = () => waiter.refuse({ kind: 'cancelled' });
+      const timer = setTimeout(
+        () => waiter.refuse({ kind: 'caller-busy', waitedMs: Math.round(performance.now() - queuedAt) }),
+        this.#options.timeoutMs,
+      );
+      call.signal?.addEventListener('abort', onAbort, { once: true });
+      caller.waiting.push(waiter);
+    });
+  }
+
+  /** Frees a slot: the longest-waiting call of the same caller takes it. */
+  #release(caller: CallerState): void {
+    caller.lastUsed = Date.now();
+    const next = caller.waiting[0];
+    if (next) next.grant();
+    else caller.active--;
+  }
+
+  #caller(callerKey: string): CallerState {
+    const known = this.#callers.get(callerKey);
+    if (known) return known;
+    if (this.#callers.size >= CALLER_SWEEP_AT) this.#sweepIdleCallers();
+    const { breakerThreshold, breakerHalfOpenAfterMs } = this.#options;
+    const circuit = circuitBreaker(
+      handleWhen((error) => {
+        const failure = failureOf(error);
+        return failure !== undefined && isOutage(failure);
+      }),
+      {
+        halfOpenAfter: breakerHalfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(breakerThreshold > 0 ? breakerThreshold : Number.POSITIVE_INFINITY),
+      },
+    );
+    circuit.onStateChange((state) => {
+      const before = this.#openCallers.size;
+      if (state === CircuitState.Open) this.#openCallers.set(callerKey, Date.now());
+      else if (state === CircuitState.Closed) this.#openCallers.delete(callerKey);
+      if (this.#openCallers.size !== before) this.#callerListeners.forEach((listener) => listener(this.#openCallers.size));
+      this.#refreshGatewayState();
+    });
+    const state = new CallerState(circuit, this.#budget, this.#retryReads);
+    this.#callers.set(callerKey, state);
+    return state;
+  }
+
+  #sweepIdleCallers(): void {
+    const before = Date.now() - IDLE_CALLER_MS;
+    const open = this.#openCallers.size;
+    for (const [key, state] of this.#callers) {
+      if (state.idle && state.lastUsed < before) {
+        this.#callers.delete(key);
+        this.#openCallers.delete(key);
+      }
+    }
+    if (this.#openCallers.size !== open) this.#callerListeners.forEach((listener) => listener(this.#openCallers.size));
+  }
+
+  /** Recomputes the gateway-wide circuit from the callers' recent openings; tells listeners of a change. */
+  #refreshGatewayState(): void {
+    const since = Date.now() - this.#options.breakerHalfOpenAfterMs;
+    let recent = 0;
+    for (const openedAt of this.#openCallers.values()) if (openedAt > since) recent++;
+    const next: CircuitStateName = recent >= this.#options.breakerMinCallers ? 'open' : 'closed';
+    if (next === this.#gatewayState) return;
+    this.#gatewayState = next;
+    this.#listeners.forEach((listener) => listener(next));
+  }
 }

@@ -18,6 +18,12 @@ export const ErrorCode = {
    * reaches a client only where neither applies.
    */
   NOT_FOUND: 'NOT_FOUND',
+  /** The operation reached ZOHO_MAX_CALLS_PER_OPERATION: the fields past it are not loaded. */
+  OPERATION_LIMIT_EXCEEDED: 'OPERATION_LIMIT_EXCEEDED',
+  /** A dependency of the gateway itself (not Zoho) is down. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** The client disconnected before the call was sent: no one reads it, but logs and metrics do. */
+  CLIENT_DISCONNECTED: 'CLIENT_DISCONNECTED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -55,14 +61,24 @@ export const upstreamTimeout = (timeoutMs: number) =>
     `Zoho Payments did not answer within ${timeoutMs} ms (ZOHO_TIMEOUT_MS). Try again later.`,
   );
 
-export const rateLimited = (retryAfterSeconds: number | undefined, upstream?: UpstreamDetails) =>
+export const rateLimited = (retryAfterSeconds: number | undefined, upstream?: UpstreamDetails, message?: string) =>
   gatewayError(
     ErrorCode.RATE_LIMITED,
-    retryAfterSeconds === undefined
-      ? 'Zoho Payments rate limit reached. Slow down and try again later.'
-      : `Zoho Payments rate limit reached. Try again in ${retryAfterSeconds} s.`,
+    message ??
+      (retryAfterSeconds === undefined
+        ? 'Zoho Payments rate limit reached. Slow down and try again later.'
+        : `Zoho Payments rate limit reached. Try again in ${retryAfterSeconds} s.`),
     { retryAfterSeconds, ...upstream },
   );
+
+export const operationLimitExceeded = (limit: number) =>
+  gatewayError(
+    ErrorCode.OPERATION_LIMIT_EXCEEDED,
+    `This operation reached its limit of ${limit} calls to Zoho Payments (ZOHO_MAX_CALLS_PER_OPERATION), so this field was not loaded. Ask for fewer ids or aliases per operation.`,
+  );
+
+export const cancelled = () =>
+  gatewayError(ErrorCode.CLIENT_DISCONNECTED, 'The client disconnected, so the call to Zoho Payments was not sent.');
 
 export const upstreamNotFound = (message: string, upstream?: UpstreamDetails) =>
   gatewayError(ErrorCode.NOT_FOUND, message, { ...upstream });

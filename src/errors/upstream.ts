@@ -3,6 +3,8 @@
  * not send) to the contract's error codes.
  */
 import { GraphQLError } from 'graphql';
+import { ZOHO_ENDPOINTS, type ZohoEndpoint } from '../datasources/endpoints';
+import type { UpstreamError } from '../datasources/upstream-failure';
 import { redactSecrets } from '../redaction';
 import {
   badUserInput,
@@ -12,8 +14,16 @@ import {
   upstreamError,
   upstreamNotFound,
   upstreamTimeout,
+  operationLimitExceeded,
+  cancelled,
   type UpstreamDetails,
 } from './codes';
+
+/** The longest `Retry-After` passed on, in seconds (a day): a larger one is a broken header. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+/** The longest Zoho `code` passed on as `upstreamCode`: Zoho's own are short identifiers. */
+export const MAX_UPSTREAM_CODE_LENGTH = 64;
+
 
 /** Zoho's `code` and `message` from an error body, when the body is Zoho's JSON envelope. */
 export function zohoErrorBody(body: unknown): { code?: string; message?: string } {
@@ -23,6 +33,12 @@ export function zohoErrorBody(body: unknown): { code?: string; message?: string 
     code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
     message: typeof message === 'string' ? message : undefined,
   };
+}
+
+/** Zoho's `code`, made safe to pass on as `upstreamCode`: redacted like a message, at most 64 characters. */
+export function safeUpstreamCode(code: string | undefined, secrets: readonly string[] = []): string | undefined {
+  if (code === undefined) return undefined;
+  return safeUpstreamMessage(code, secrets)?.slice(0, MAX_UPSTREAM_CODE_LENGTH);
 }
 
 /**
@@ -42,30 +58,54 @@ export function safeUpstreamMessage(message: string | undefined, secrets: readon
 const HTTP_DATE =
   /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
 
-/** `Retry-After` as whole seconds: delta-seconds or an HTTP date; undefined when absent or bad. */
+/** `Retry-After` as whole seconds (at most a day): delta-seconds or an HTTP date; undefined when absent or bad. */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // Digits beyond a day's worth are a day: no need to read 10^23 exactly.
+  if (/^\d+$/.test(trimmed)) {
+    const digits = trimmed.replace(/^0+(?=\d)/, '');
+    return digits.length > 6 ? MAX_RETRY_AFTER_SECONDS : Math.min(Number(digits), MAX_RETRY_AFTER_SECONDS);
+  }
   if (!HTTP_DATE.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil((date - now) / 1000)));
 }
+
+/** Zoho's codes that mean "no such id" on a 404, per resource (anything else is not "not found"). */
+const NOT_FOUND_CODES: Record<(typeof ZOHO_ENDPOINTS)[ZohoEndpoint]['resource'], readonly string[]> = {
+  paymentMethod: ['resource_does_not_exist'],
+  paymentMethodSession: ['resource_does_not_exist', 'invalid_payment_session'],
+};
 
 /**
  * Maps a non-2xx Zoho reply to the contract's error. `body` is the parsed JSON envelope when
- * Zoho sent one, or the raw text otherwise.
+ * Zoho sent one, or the raw text otherwise; `endpoint` says which codes mean "no such id".
  */
 export function errorFromUpstreamResponse(
   status: number,
   body: unknown,
   retryAfter?: string | null,
   secrets: readonly string[] = [],
+  endpoint: ZohoEndpoint = 'retrievePaymentMethod',
 ): GraphQLError {
   const zoho = zohoErrorBody(body);
-  const upstream: UpstreamDetails = { upstreamStatus: status, upstreamCode: zoho.code };
-  const said = safeUpstreamMessage(zoho.message, secrets)?.trim();
+  return errorFromUpstreamStatus(
+    { status, zohoCode: zoho.code, zohoMessage: zoho.message, retryAfterSeconds: parseRetryAfter(retryAfter) },
+    secrets,
+    endpoint,
+  );
+}
+
+function errorFromUpstreamStatus(
+  reply: { status: number; zohoCode?: string; zohoMessage?: string; retryAfterSeconds?: number },
+  secrets: readonly string[],
+  endpoint: ZohoEndpoint,
+): GraphQLError {
+  const { status } = reply;
+  const upstream: UpstreamDetails = { upstreamStatus: status, upstreamCode: safeUpstreamCode(reply.zohoCode, secrets) };
+  const said = safeUpstreamMessage(reply.zohoMessage, secrets)?.trim();
   const because = said ? `: ${said}${/[.!?]$/.test(said) ? '' : '.'}` : '.';
 
   if (status === 401) {
@@ -76,19 +116,19 @@ export function errorFromUpstreamResponse(
   }
   if (status === 403) {
     return forbidden(
-      `The OAuth token lacks the Zoho Payments scope this operation needs (ZohoPay.paymentmethods.*)${because}`,
+      `The OAuth token lacks the Zoho Payments scope this operation needs (${ZOHO_ENDPOINTS[endpoint].scope})${because}`,
       upstream,
     );
   }
-  if (status === 429) return rateLimited(parseRetryAfter(retryAfter), upstream);
-  // Only Zoho's own "not found" counts: a bare 404 (an HTML page, an empty body) means the
-  // request never reached the API, e.g. a wrong ZOHO_API_URL, and must not read as "no such id".
-  if (zoho.code === 'resource_does_not_exist' || (status === 404 && zoho.code !== undefined)) {
+  if (status === 429) return rateLimited(reply.retryAfterSeconds, upstream);
+  // Only Zoho's own "no such id" counts: any other 404 (an HTML page, an empty body, another
+  // code) means the request never reached the resource, e.g. a wrong ZOHO_API_URL path.
+  if (status === 404 && reply.zohoCode !== undefined && NOT_FOUND_CODES[ZOHO_ENDPOINTS[endpoint].resource].includes(reply.zohoCode)) {
     return upstreamNotFound(`Zoho Payments found no such resource${because}`, upstream);
   }
   if (status === 404) {
     return upstreamError(
-      'Zoho Payments answered 404 without its JSON error body: check that ZOHO_API_URL ends in /api/v1.',
+      'Zoho Payments answered 404 without saying the resource does not exist: check that ZOHO_API_URL ends in /api/v1.',
       upstream,
     );
   }
@@ -99,6 +139,42 @@ export function errorFromUpstreamResponse(
     return upstreamError(`Zoho Payments failed (HTTP ${status}). Try again later.`, upstream);
   }
   return upstreamError(`Zoho Payments answered with an unexpected HTTP ${status}${because}`, upstream);
+}
+
+/**
+ * The contract's error for any failed upstream call (UpstreamError, datasources/upstream-failure.ts).
+ * Why no reply came (refused, TLS, redirect, too large...) is for logs and metrics only: the
+ * client reads UPSTREAM_ERROR and a message that says what to do.
+ */
+export function errorFromUpstreamFailure(error: UpstreamError, secrets: readonly string[] = []): GraphQLError {
+  const { failure, endpoint } = error;
+  switch (failure.kind) {
+    case 'status':
+      return errorFromUpstreamStatus(failure, secrets, endpoint);
+    case 'unexpected-reply':
+      return unexpectedUpstreamReply(ZOHO_ENDPOINTS[endpoint].what, {
+        upstreamStatus: failure.status,
+        upstreamCode: safeUpstreamCode(failure.zohoCode, secrets),
+      });
+    case 'transport':
+      return upstreamError('Zoho Payments could not be reached, or sent no usable reply. Try again later.');
+    case 'timeout':
+      return upstreamTimeout(failure.timeoutMs);
+    case 'circuit-open':
+      return upstreamError(
+        `Zoho Payments is failing${failure.scope === 'caller' ? ' for this caller' : ''}, so the gateway is not calling it for up to ${Math.ceil(failure.halfOpenAfterMs / 1000)} s (circuit open). Try again later.`,
+      );
+    case 'caller-busy':
+      return rateLimited(1, undefined, `Too many of this caller's calls to Zoho Payments are in flight at once (ZOHO_MAX_CONCURRENCY_PER_CALLER); this one waited ${failure.waitedMs} ms for its turn. Try again in 1 s.`);
+    case 'operation-limit':
+      return operationLimitExceeded(failure.limit);
+    case 'token-rejected':
+      return unauthenticated(
+        'Zoho Payments rejected the OAuth token earlier in this operation, so the gateway sent it no further. Send a valid, unexpired token as "Authorization: Zoho-oauthtoken <token>".',
+      );
+    case 'cancelled':
+      return cancelled();
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What every GraphQL operation leaves behind once it is answered: one structured log line (its
- * name, duration, outcome, error codes and the upstream calls it made: endpoint, method, path and
- * status only, never a URL query, header or body) and its metrics (metrics.ts).
+ * name, duration, outcome, error codes, the upstream calls it made: endpoint, method, path, status
+ * and the failure cause when no usable reply came, never a URL query, header or body; and the
+ * calls it was refused, by reason) and its metrics (metrics.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
@@ -35,8 +36,10 @@ export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlu
                 method: call.method,
                 path: call.path,
                 status: call.status,
+                ...(call.failure && { failure: call.failure }),
                 durationMs: Math.round(call.durationMs * 10) / 10,
               })),
+              ...(contextValue.unsentCalls.length > 0 && { unsentCalls: contextValue.unsentCalls }),
             },
             'graphql operation',
           );

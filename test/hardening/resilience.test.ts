@@ -73,6 +73,9 @@ const BASE_POLICY: Omit<UpstreamPolicyOptions, 'timeoutMs'> = {
   retryAfterMaxMs: 2000,
   breakerThreshold: 5,
   breakerHalfOpenAfterMs: HALF_OPEN_AFTER_MS,
+  // One caller throughout: the gateway-wide circuit follows its circuit (test/integration/upstream-isolation covers many).
+  breakerMinCallers: 1,
+  maxConcurrencyPerCaller: 16,
 };
 
 // --- operations -----------------------------------------------------------------------------------

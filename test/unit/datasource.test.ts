@@ -6,6 +6,7 @@
 import nock from 'nock';
 import { ZohoPaymentsAPI, type UpstreamCall, type ZohoPaymentsAPIOptions } from '../../src/datasources/ZohoPaymentsAPI';
 import { rejection, ACCOUNT_ID, AUTHORIZATION, TOKEN, ZOHO_API_URL, captureLogger, seed, zoho } from '../helpers';
+import { zohoCredentials } from '../../src/credentials';
 
 const PM_ID = '1987000000724211';
 const SESSION_ID = '1987000000724209';
@@ -24,7 +25,7 @@ beforeEach(() => {
 function api(options: Partial<ZohoPaymentsAPIOptions> = {}): ZohoPaymentsAPI {
   return new ZohoPaymentsAPI({
     baseURL: ZOHO_API_URL,
-    credentials: { authorization: AUTHORIZATION, accountId: ACCOUNT_ID },
+    credentials: zohoCredentials(AUTHORIZATION, ACCOUNT_ID),
     timeoutMs: 2000,
     logger: logs.logger,
     ...options,
@@ -253,7 +254,7 @@ describe('ZohoPaymentsAPI: credentials', () => {
     scope().post('/api/v1/paymentmethodsessions', seed('create-session.request')).query(QUERY).reply(200, seed('create-session.response'));
     scope().get(`/api/v1/paymentmethodsessions/${SESSION_ID}`).query(QUERY).reply(200, seed('retrieve-session.response'));
 
-    const zohoApi = api({ credentials: { authorization, accountId: ACCOUNT_ID } });
+    const zohoApi = api({ credentials: zohoCredentials(authorization, ACCOUNT_ID) });
     await zohoApi.getPaymentMethod(PM_ID);
     await zohoApi.updatePaymentMethod(PM_ID, seed('update-payment-method.request'));
     await zohoApi.deletePaymentMethod(PM_ID);
@@ -262,8 +263,8 @@ describe('ZohoPaymentsAPI: credentials', () => {
   });
 
   it("keeps two callers' credentials apart when their calls run concurrently", async () => {
-    const alice = { authorization: 'Zoho-oauthtoken 1000.aaaaaaaaaaaa.aaaaaaaaaaaa', accountId: '1111' };
-    const bob = { authorization: 'Zoho-oauthtoken 1000.bbbbbbbbbbbb.bbbbbbbbbbbb', accountId: '2222' };
+    const alice = zohoCredentials('Zoho-oauthtoken 1000.aaaaaaaaaaaa.aaaaaaaaaaaa', '1111');
+    const bob = zohoCredentials('Zoho-oauthtoken 1000.bbbbbbbbbbbb.bbbbbbbbbbbb', '2222');
     zoho(alice.authorization).get(`/api/v1/paymentmethods/${PM_ID}`).query({ account_id: '1111' }).delay(30).reply(200, seed('retrieve-payment-method.response'));
     zoho(bob.authorization).get(`/api/v1/paymentmethods/${PM_ID}`).query({ account_id: '2222' }).reply(404, { code: 'resource_does_not_exist', message: 'x' });
 

@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { ZohoPaymentsAPI } from '../../src/datasources/ZohoPaymentsAPI';
+import { zohoCredentials } from '../../src/credentials';
 import { rejection,
   ACCOUNT_ID,
   AUTHORIZATION,
@@ -190,10 +191,11 @@ const ROWS: Row[] = [
 ];
 
 /**
- * Zoho's "not found" (a 404 with its envelope, or its resource_does_not_exist code on any status):
- * null from the GETs, NOT_FOUND from the writes (which mutations make a user error).
+ * Zoho's "not found": only a 404 with its resource_does_not_exist code (contract.md, Limits): null
+ * from the GETs, NOT_FOUND from the writes (which mutations make a user error). The same code on
+ * a 400 is one of the BAD_REQUEST_ROWS below.
  */
-const NOT_FOUND_ROWS: Row[] = [404, 400].map((status) => ({
+const NOT_FOUND_ROWS: Row[] = [404].map((status) => ({
   when: `${status} resource_does_not_exist`,
   reply: (i) => i.reply(status, zohoError('resource_does_not_exist', 'Resource does not exist')),
   code: 'NOT_FOUND',
@@ -210,7 +212,7 @@ const DOCUMENTED_CODES = [
   'payment_method_unactivated',
   'error',
 ];
-const BAD_REQUEST_ROWS: Row[] = DOCUMENTED_CODES.filter((code) => code !== 'resource_does_not_exist').map((zohoCode) => ({
+const BAD_REQUEST_ROWS: Row[] = DOCUMENTED_CODES.map((zohoCode) => ({
   when: `400 ${zohoCode}`,
   reply: (i) => i.reply(400, zohoError(zohoCode, `Rejected (${zohoCode}) for ${AUTHORIZATION}`)),
   code: 'BAD_USER_INPUT',
@@ -325,7 +327,7 @@ function expectCall(method: Method, scope: nock.Scope = zoho()): nock.Intercepto
 function datasource(timeoutMs = 2000, baseURL = ZOHO_API_URL): ZohoPaymentsAPI {
   return new ZohoPaymentsAPI({
     baseURL,
-    credentials: { authorization: AUTHORIZATION, accountId: ACCOUNT_ID },
+    credentials: zohoCredentials(AUTHORIZATION, ACCOUNT_ID),
     timeoutMs,
     logger: captureLogger('silent').logger,
   });
@@ -422,7 +424,7 @@ describe('the error table at the datasource', () => {
 
     const api = new ZohoPaymentsAPI({
       baseURL: ZOHO_API_URL,
-      credentials: { authorization, accountId: ACCOUNT_ID },
+      credentials: zohoCredentials(authorization, ACCOUNT_ID),
       timeoutMs: 2000,
       logger: captureLogger('silent').logger,
     });

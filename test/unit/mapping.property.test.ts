@@ -623,21 +623,25 @@ describe('safeUpstreamMessage: nothing secret passes', () => {
 describe('parseRetryAfter: delta-seconds or an HTTP date, as whole seconds', () => {
   const wholeSecondNow = bigIntegers(Date.UTC(2000, 0, 1) / 1000, Date.UTC(2090, 0, 1) / 1000).map((s) => s * 1000);
 
-  test('delta-seconds are taken as they are (surrounding whitespace ignored)', () => {
+  test('delta-seconds are taken as they are up to a day, a day past it (surrounding whitespace ignored)', () => {
     fc.assert(
       fc.property(fc.nat({ max: 10_000_000 }), fc.constantFrom('', ' ', '\t'), (seconds, pad) => {
-        expect(parseRetryAfter(`${pad}${seconds}${pad}`)).toBe(seconds);
+        expect(parseRetryAfter(`${pad}${seconds}${pad}`)).toBe(Math.min(seconds, 86_400));
       }),
     );
+    expect(parseRetryAfter('86400')).toBe(86_400);
+    expect(parseRetryAfter('86401')).toBe(86_400);
+    expect(parseRetryAfter('100000000000000000000000')).toBe(86_400);
+    expect(parseRetryAfter('0000000000000000000000005')).toBe(5);
   });
 
-  test('an HTTP date (IMF-fixdate) d seconds ahead is d seconds; a past date is 0', () => {
+  test('an HTTP date (IMF-fixdate) d seconds ahead is d seconds (at most a day); a past date is 0', () => {
     fc.assert(
       fc.property(wholeSecondNow, fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 999 }), (base, d, ms) => {
         const date = new Date(base + d * 1000).toUTCString();
-        expect(parseRetryAfter(date, base)).toBe(d);
+        expect(parseRetryAfter(date, base)).toBe(Math.min(d, 86_400));
         // A clock that is part-way through a second still rounds up to d.
-        expect(parseRetryAfter(date, base + ms)).toBe(d);
+        expect(parseRetryAfter(date, base + ms)).toBe(Math.min(d, 86_400));
       }),
     );
     fc.assert(

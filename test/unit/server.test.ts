@@ -74,7 +74,7 @@ describe('health and readiness', () => {
     const reply = await httpRequest(`${origin}/readyz`);
     expect(reply.status).toBe(200);
     expectJson(reply);
-    expect(jsonOf(reply)).toEqual({ status: 'ready', upstream: ZOHO_ORIGIN, circuit: 'closed' });
+    expect(jsonOf(reply)).toEqual({ status: 'ready', upstream: ZOHO_ORIGIN, circuit: 'closed', openCallerCircuits: 0 });
   });
 
   test('GET /readyz is 503 JSON when no upstream is configured (and /healthz stays 200)', async () => {

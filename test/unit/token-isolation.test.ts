@@ -45,9 +45,10 @@ const OPS_PER_KIND_PER_CALLER = 21; // 6 kinds x 21 x 4 callers = 504 operations
 const MAX_UPSTREAM_DELAY_MS = 40;
 /**
  * Zoho holds its first replies until this many calls are waiting, then answers them in random
- * order: many GraphQL requests are then provably in flight at the same time.
+ * order: many GraphQL requests are then provably in flight at the same time. At most 16 calls of
+ * one caller are in flight (ZOHO_MAX_CONCURRENCY_PER_CALLER), so 4 callers can hold at most 64.
  */
-const HELD_CALLS = 150;
+const HELD_CALLS = 60;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 /** A payment method id that belongs to this caller's account (15 digits). */
