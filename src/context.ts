@@ -41,7 +41,8 @@ export interface GatewayContext {
 export interface ContextDependencies {
   zohoApiUrl: string;
   zohoTimeoutMs: number;
-  fetcher?: Fetcher;
+  /** The HTTP client's fetch (http-client.ts), shared by every request. */
+  fetcher: Fetcher;
   logger: Logger;
   now?: () => Date;
   /** Timeout, retries and circuit breaker, shared by every request. */

@@ -284,7 +284,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     enterRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        if (!zohoApiUrl) throw new Error('ZOHO_API_URL is not configured');
+        if (!zohoApiUrl || !fetcher) throw new Error('ZOHO_API_URL is not configured');
         // A client that goes before its reply is written cancels the operation's unsent Zoho calls.
         const disconnected = new AbortController();
         // Every call of the operation waiting for its caller's turn listens (at most its call budget).

@@ -9,7 +9,9 @@ import { Writable } from 'node:stream';
 import type { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import nock from 'nock';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import { buildContext, type GatewayContext } from '../src/context';
+import { createZohoHttpClient } from '../src/datasources/http-client';
 import {
   DEFAULT_UPSTREAM_POLICY,
   UpstreamPolicy,
@@ -25,6 +27,12 @@ export const TOKEN = '1000.41d9f2a0c2d1.8fcc7b1e125f';
 export const AUTHORIZATION = `Zoho-oauthtoken ${TOKEN}`;
 export const ACCOUNT_ID = '23137556';
 export const CALLER_HEADERS = { authorization: AUTHORIZATION, 'x-zoho-account-id': ACCOUNT_ID };
+
+/**
+ * The gateway's own HTTP client (http-client.ts), as production uses it: nock intercepts the
+ * node:http calls it makes. One per test file; its idle sockets never hold the process.
+ */
+export const TEST_FETCHER: Fetcher = createZohoHttpClient({ baseURL: ZOHO_API_URL, maxSockets: 64 }).fetch;
 
 /** A fixed clock for the resolvers: 2026-11-24, so "expiry already past" is deterministic. */
 export const NOW = new Date('2026-11-24T12:00:00Z');
@@ -93,6 +101,7 @@ export async function createTestGateway(
     nodeEnv: options.nodeEnv ?? 'test',
     logger: logs.logger,
     now: () => NOW,
+    fetcher: TEST_FETCHER,
     upstreamPolicy: new UpstreamPolicy({
       timeoutMs: zohoTimeoutMs,
       ...DEFAULT_UPSTREAM_POLICY,

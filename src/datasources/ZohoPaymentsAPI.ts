@@ -69,8 +69,11 @@ export interface ZohoPaymentsAPIOptions {
   guard?: OperationGuard;
   /** This request's id, sent to Zoho as `X-Request-Id`. */
   requestId?: string;
-  /** Shared across requests: holds connection pools only, never request data. */
-  fetch?: Fetcher;
+  /**
+   * The HTTP client (http-client.ts), shared across requests: it holds connection pools only,
+   * never request data. Required: RESTDataSource's own default would be node-fetch.
+   */
+  fetch: Fetcher;
   logger?: Logger;
   onUpstreamCall?: (call: UpstreamCall) => void;
   onUnsentCall?: (call: UnsentCall) => void;

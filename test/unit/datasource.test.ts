@@ -5,8 +5,9 @@
  */
 import nock from 'nock';
 import { ZohoPaymentsAPI, type UpstreamCall, type ZohoPaymentsAPIOptions } from '../../src/datasources/ZohoPaymentsAPI';
-import { rejection, ACCOUNT_ID, AUTHORIZATION, TOKEN, ZOHO_API_URL, captureLogger, seed, zoho } from '../helpers';
+import { rejection, ACCOUNT_ID, AUTHORIZATION, TOKEN, ZOHO_API_URL, captureLogger, seed, zoho, TEST_FETCHER } from '../helpers';
 import { zohoCredentials } from '../../src/credentials';
+import { createZohoHttpClient } from '../../src/datasources/http-client';
 
 const PM_ID = '1987000000724211';
 const SESSION_ID = '1987000000724209';
@@ -28,6 +29,8 @@ function api(options: Partial<ZohoPaymentsAPIOptions> = {}): ZohoPaymentsAPI {
     credentials: zohoCredentials(AUTHORIZATION, ACCOUNT_ID),
     timeoutMs: 2000,
     logger: logs.logger,
+    // The client calls its own origin only: another base URL needs a client of its own.
+    fetch: options.baseURL ? createZohoHttpClient({ baseURL: options.baseURL, maxSockets: 8 }).fetch : TEST_FETCHER,
     ...options,
   });
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { ZohoPaymentsAPI } from '../../src/datasources/ZohoPaymentsAPI';
 import { zohoCredentials } from '../../src/credentials';
+import { createZohoHttpClient } from '../../src/datasources/http-client';
 import { rejection,
   ACCOUNT_ID,
   AUTHORIZATION,
@@ -20,6 +21,7 @@ import { rejection,
   zoho,
   type OperationResult,
   type TestGateway,
+  TEST_FETCHER,
 } from '../helpers';
 
 const PM_ID = '1987000000724211';
@@ -330,6 +332,8 @@ function datasource(timeoutMs = 2000, baseURL = ZOHO_API_URL): ZohoPaymentsAPI {
     credentials: zohoCredentials(AUTHORIZATION, ACCOUNT_ID),
     timeoutMs,
     logger: captureLogger('silent').logger,
+    // The client calls its own origin only: another base URL needs a client of its own.
+    fetch: baseURL === ZOHO_API_URL ? TEST_FETCHER : createZohoHttpClient({ baseURL, maxSockets: 8 }).fetch,
   });
 }
 
@@ -427,6 +431,7 @@ describe('the error table at the datasource', () => {
       credentials: zohoCredentials(authorization, ACCOUNT_ID),
       timeoutMs: 2000,
       logger: captureLogger('silent').logger,
+      fetch: TEST_FETCHER,
     });
     const error = await rejection(api.getPaymentMethod(PM_ID));
     expect(error.extensions['code']).toBe('UNAUTHENTICATED');

@@ -5,7 +5,7 @@
  */
 import type nock from 'nock';
 import { buildContext } from '../../src/context';
-import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, createTestGateway, seed, zoho, type OperationResult, type TestGateway } from '../helpers';
+import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, createTestGateway, TEST_FETCHER, seed, zoho, type OperationResult, type TestGateway } from '../helpers';
 import { ACH_ID, achPaymentMethod } from '../fixtures/payment-methods';
 
 type Json = Record<string, unknown>;
@@ -252,7 +252,7 @@ describe('updatePaymentMethod', () => {
   it("leaves the PUT's reply in the request's loader, so later reads of the id see it", async () => {
     getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
     putMethod(CARD_ID, { type: 'card', card: { expiry_month: '03', expiry_year: '27' } }).reply(200, methodReply(cardExpiring('03', '27')));
-    const contextValue = buildContext(CALLER_HEADERS, { zohoApiUrl: ZOHO_API_URL, zohoTimeoutMs: 2000, logger: gw.logs.logger, now: () => NOW });
+    const contextValue = buildContext(CALLER_HEADERS, { zohoApiUrl: ZOHO_API_URL, zohoTimeoutMs: 2000, logger: gw.logs.logger, now: () => NOW, fetcher: TEST_FETCHER });
     const response = await gw.apollo.executeOperation(
       { query: UPDATE, variables: { input: { id: CARD_ID, card: { expiryMonth: 3, expiryYear: 2027 } } } },
       { contextValue },
