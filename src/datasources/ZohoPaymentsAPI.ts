@@ -89,6 +89,8 @@ const NO_HTTP_CACHE: KeyValueCache = {
   delete: async () => undefined,
 };
 
+const USER_AGENT = 'zoho-payments-graphql-gateway';
+
 /** The unsent-call reason of a failure the gateway raised itself, if it is one. */
 const UNSENT_REASONS: Partial<Record<UpstreamError['failure']['kind'], UnsentCall['reason']>> = {
   'circuit-open': 'circuit_open',
@@ -162,6 +164,8 @@ export class ZohoPaymentsAPI extends RESTDataSource {
   protected override willSendRequest(_path: string, request: AugmentedRequest): void {
     request.headers['authorization'] = this.#credentials.authorization;
     request.headers['accept'] = 'application/json';
+    // Names the gateway in Zoho's logs and support tickets (never the caller).
+    request.headers['user-agent'] = USER_AGENT;
     request.params.set('account_id', this.#credentials.accountId);
     if (this.#requestId) request.headers[REQUEST_ID_HEADER] = this.#requestId;
     request.skipCache = true;

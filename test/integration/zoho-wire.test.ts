@@ -2,7 +2,7 @@
  * On the wire, the gateway sends Zoho byte-for-byte the requests the seeds document
  * (../shared/seeds/payment-method-sessions.txt and payment-methods.txt).
  *
- * The real HTTP gateway (startGateway, with its production fetcher: node-fetch over keep-alive
+ * The real HTTP gateway (startGateway, with its production fetcher: http-client.ts over keep-alive
  * agents) runs on loopback, pointed at a stand-in Zoho: a plain node:http server in this file that
  * records every raw request (method, URL exactly as sent, headers, body bytes) and answers with the
  * seeds' response examples. Each test drives one GraphQL operation and asserts the exact upstream
@@ -106,8 +106,8 @@ async function graphql(query: string, variables?: Record<string, unknown>): Prom
 /**
  * One request exactly: the seeds' method, URL and Authorization, the body bytes (or none), and
  * the whole header block as it arrived (names, casing, order, values; each header once). Beyond
- * the seeds' headers, the gateway's transport (node-fetch 2) adds accept, user-agent,
- * accept-encoding, host, connection and, with a body, content-length.
+ * the seeds' headers, the gateway adds accept and user-agent, and its transport (node:http)
+ * host, connection and, with a body, content-length.
  */
 function expectRequest(req: WireRequest | undefined, method: string, url: string, body?: unknown): void {
   expect(req).toBeDefined();
@@ -119,12 +119,12 @@ function expectRequest(req: WireRequest | undefined, method: string, url: string
   expect(rawHeaders).toEqual([
     'authorization', AUTHORIZATION, // the seeds' header, the caller's value verbatim
     'accept', 'application/json',
+    'user-agent', 'zoho-payments-graphql-gateway', // the gateway, for Zoho's logs
     'x-request-id', REQUEST_ID, // the caller's request id, for Zoho's and the caller's logs
     ...(body === undefined
       ? [] // no content-type and no content-length without a body, as in the seeds
-      : ['content-type', 'application/json', 'Content-Length', String(Buffer.byteLength(expectedBody))]),
-    'User-Agent', 'node-fetch/1.0 (+https://github.com/bitinn/node-fetch)',
-    'Accept-Encoding', 'gzip,deflate',
+      : ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(expectedBody))]),
+    // Nothing asks for compression: the 1 MiB limit counts the bytes that arrive.
     'Host', zohoHost,
     // The gateway's agent is keep-alive and sends "keep-alive" without nock; nock (test/setup.ts)
     // swaps every http.request's agent for its own non-keep-alive one, so Node writes "close" here.
