@@ -49,6 +49,8 @@ export interface UpstreamCall {
   durationMs: number;
   /** Why no usable reply came, when none did (refused, reset, tls, redirect, too_large...). */
   failure?: TransportFailureReason | 'aborted';
+  /** The system's code for it, when there is one (ECONNREFUSED, CERT_HAS_EXPIRED...): for operators. */
+  failureCode?: string;
 }
 
 /** A call the gateway did not send (a limit, an open circuit, a gone client), for logs and metrics. */
@@ -260,6 +262,7 @@ export class ZohoPaymentsAPI extends RESTDataSource {
               status: failure.kind === 'status' ? failure.status : 'error',
               durationMs: performance.now() - started,
               ...(failure.kind === 'transport' && { failure: isAbort(error) ? 'aborted' : failure.reason }),
+              ...(failure.kind === 'transport' && failure.code && { failureCode: failure.code }),
             });
             throw failed;
           }

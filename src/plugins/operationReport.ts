@@ -37,6 +37,7 @@ export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlu
                 path: call.path,
                 status: call.status,
                 ...(call.failure && { failure: call.failure }),
+                ...(call.failureCode && { failureCode: call.failureCode }),
                 durationMs: Math.round(call.durationMs * 10) / 10,
               })),
               ...(contextValue.unsentCalls.length > 0 && { unsentCalls: contextValue.unsentCalls }),
