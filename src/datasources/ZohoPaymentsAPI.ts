@@ -244,6 +244,8 @@ export class ZohoPaymentsAPI extends RESTDataSource {
       const { parsedBody, status } = await this.#policy.execute(
         { callerKey: this.#credentials.callerKey, endpoint, kind: method === 'GET' ? 'read' : 'write', signal: this.#guard.signal },
         async (signal) => {
+          // It may have waited for its turn: the client may have gone, or a 401 come, meanwhile.
+          this.#guard.assertStillWanted(endpoint);
           const request: DataSourceRequest =
             method === 'GET' || body === undefined ? { method, signal } : { method, body, signal };
           const started = performance.now();
@@ -255,6 +257,8 @@ export class ZohoPaymentsAPI extends RESTDataSource {
           } catch (error) {
             const failed = asUpstreamError(error, endpoint);
             const { failure } = failed;
+            // Latched here, before the caller's slot passes to a waiting call of this operation.
+            if (failure.kind === 'status' && failure.status === 401) this.#guard.rejectToken();
             this.#report({
               endpoint,
               method,
@@ -271,7 +275,6 @@ export class ZohoPaymentsAPI extends RESTDataSource {
       return this.#unwrap(parsedBody, status, schema, endpoint);
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      if (error.failure.kind === 'status' && error.failure.status === 401) this.#guard.rejectToken();
       const unsent = UNSENT_REASONS[error.failure.kind];
       if (unsent) this.#onUnsentCall?.({ endpoint, reason: unsent });
       throw errorFromUpstreamFailure(error, this.#credentials.secrets);

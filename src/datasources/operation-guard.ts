@@ -37,14 +37,23 @@ export class OperationGuard {
 
   /** Throws when the call must not go out; otherwise counts it (once per method and path). */
   admit(endpoint: ZohoEndpoint, method: string, path: string): void {
-    if (this.#signal?.aborted) throw new UpstreamError({ kind: 'cancelled' }, endpoint);
-    if (this.#tokenRejected) throw new UpstreamError({ kind: 'token-rejected' }, endpoint);
+    this.assertStillWanted(endpoint);
     const key = `${method} ${path}`;
     if (this.#calls.has(key)) return;
     if (this.#calls.size >= this.#maxCalls) {
       throw new UpstreamError({ kind: 'operation-limit', limit: this.#maxCalls }, endpoint);
     }
     this.#calls.add(key);
+  }
+
+  /**
+   * Throws when a call admitted earlier must no longer go out: the client has gone, or Zoho has
+   * since rejected the token. Checked again just before sending, since a call may have waited
+   * for its caller's turn meanwhile.
+   */
+  assertStillWanted(endpoint: ZohoEndpoint): void {
+    if (this.#signal?.aborted) throw new UpstreamError({ kind: 'cancelled' }, endpoint);
+    if (this.#tokenRejected) throw new UpstreamError({ kind: 'token-rejected' }, endpoint);
   }
 
   /** Zoho answered 401: the caller's token is no good for the rest of this operation. */
