@@ -177,19 +177,6 @@ export function errorFromUpstreamFailure(error: UpstreamError, secrets: readonly
   }
 }
 
-/**
- * Maps a failure to get any HTTP reply at all (refused or reset connection, DNS, an aborted call)
- * to the contract's error. GraphQLErrors built here pass through unchanged. A call aborted
- * because its time ran out is reported by the upstream policy as UPSTREAM_TIMEOUT; with a
- * `timeoutMs`, an abort is reported so here too.
- */
-export function errorFromFetchFailure(error: unknown, timeoutMs?: number): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  const name = error instanceof Error ? error.name : '';
-  if (timeoutMs !== undefined && (name === 'AbortError' || name === 'TimeoutError')) return upstreamTimeout(timeoutMs);
-  return upstreamError('Zoho Payments could not be reached. Try again later.');
-}
-
 /** A reply whose status says success but whose body is not what Zoho documents. */
 export const unexpectedUpstreamReply = (what: string, upstream?: UpstreamDetails) =>
   upstreamError(
