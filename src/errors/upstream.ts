@@ -80,24 +80,9 @@ const NOT_FOUND_CODES: Record<(typeof ZOHO_ENDPOINTS)[ZohoEndpoint]['resource'],
 };
 
 /**
- * Maps a non-2xx Zoho reply to the contract's error. `body` is the parsed JSON envelope when
- * Zoho sent one, or the raw text otherwise; `endpoint` says which codes mean "no such id".
+ * Maps a non-2xx Zoho reply to the contract's error; `endpoint` says which codes mean "no such id"
+ * and which scope a 403 lacked.
  */
-export function errorFromUpstreamResponse(
-  status: number,
-  body: unknown,
-  retryAfter?: string | null,
-  secrets: readonly string[] = [],
-  endpoint: ZohoEndpoint = 'retrievePaymentMethod',
-): GraphQLError {
-  const zoho = zohoErrorBody(body);
-  return errorFromUpstreamStatus(
-    { status, zohoCode: zoho.code, zohoMessage: zoho.message, retryAfterSeconds: parseRetryAfter(retryAfter) },
-    secrets,
-    endpoint,
-  );
-}
-
 function errorFromUpstreamStatus(
   reply: { status: number; zohoCode?: string; zohoMessage?: string; retryAfterSeconds?: number },
   secrets: readonly string[],
