@@ -224,7 +224,8 @@ function send(target: Target, url: string, init: FetcherRequestInit = {}): Promi
         fail(new UpstreamTransportError('redirect', `the upstream answered HTTP ${status} (a redirect, not followed)`));
         return;
       }
-      const declared = res.headers['content-length'];
+      // A HEAD reply's Content-Length is the size of a body it does not send.
+      const declared = method === 'HEAD' ? undefined : res.headers['content-length'];
       if (declared !== undefined && Number(declared) > target.maxBodyBytes) {
         fail(tooLarge(target.maxBodyBytes));
         return;

@@ -166,6 +166,15 @@ test('a Content-Length over the limit is refused at the headers, before the body
   expect(performance.now() - started).toBeLessThan(2000);
 });
 
+test("a HEAD reply's Content-Length over the limit is not a body: accepted", async () => {
+  const server = await standIn((_req, res) => {
+    res.writeHead(200, { 'content-length': 2 * MIB }).end();
+  });
+  const response = await client(server.origin).fetch(`${server.origin}/x`, { method: 'HEAD' });
+  expect(response.status).toBe(200);
+  expect(await response.text()).toBe('');
+});
+
 describe('redirects are never followed', () => {
   test.each([301, 302, 303, 307, 308])('%i: rejected as redirect, and the Location gets no request', async (status) => {
     const elsewhere = await standIn((_req, res) => reply(res, 'content-length', '{}'));
