@@ -175,3 +175,63 @@ export const BATCH_SEED = {
     currency: 'USD',
   })),
 };
+
+/**
+ * The noisy-neighbour pass (bench/README.md): quiet callers, each a token and an account of its
+ * own reading its card (arm 3's operation), measured alone and then while one slow caller, whose
+ * every Zoho reply takes a second (a sandbox latency fault for its account only), keeps a
+ * 100-id `paymentMethods` query in flight.
+ */
+export const QUIET_CALLERS = [1, 2, 3, 4].map((i) => ({ token: `bench_quiet_${i}`, accountId: String(3_000_000_000 + i) }));
+export const SLOW_CALLER = { token: 'bench_slow', accountId: '4000000001' };
+/** The slow caller's 100 cards. */
+export const WIDE_IDS = Array.from({ length: 100 }, (_, i) => `19870000009${String(i + 1).padStart(5, '0')}`);
+
+const card = (id: string, i: number) => ({
+  payment_method_id: id,
+  customer_id: '1987000000724207',
+  type: 'card' as const,
+  card: {
+    card_holder_name: 'Charles',
+    last_four_digits: String(1000 + i),
+    expiry_month: '01',
+    expiry_year: String((new Date().getUTCFullYear() + 5) % 100).padStart(2, '0'),
+  },
+  status: 'active' as const,
+  currency: 'USD',
+});
+
+/** What the noisy-neighbour pass adds to the sandbox: its callers' tokens (READ only) and cards. */
+export const NOISY_TOKENS = [...QUIET_CALLERS, SLOW_CALLER].map(({ token, accountId }) => ({ token, account_id: accountId, scopes: ['READ'] }));
+export const NOISY_SEEDS = [
+  ...QUIET_CALLERS.map(({ accountId }) => ({ account_id: accountId, payment_methods: [card(CARD_ID, 0)] })),
+  { account_id: SLOW_CALLER.accountId, payment_methods: WIDE_IDS.map(card) },
+];
+
+const callerHeaders = ({ token, accountId }: { token: string; accountId: string }) => ({
+  'content-type': 'application/json',
+  authorization: `Zoho-oauthtoken ${token}`,
+  'x-zoho-account-id': accountId,
+});
+
+/** The quiet callers' requests (autocannon sends them in turn on every connection): arm 3's operation, each its own caller. */
+export const QUIET_REQUESTS: ArmRequest[] = QUIET_CALLERS.map((caller) => ({
+  method: 'POST',
+  path: '/graphql',
+  headers: callerHeaders(caller),
+  body: JSON.stringify({ query: operation('PaymentMethod'), variables: { id: CARD_ID } }),
+}));
+
+/** The slow caller's wide query: `paymentMethods` with its 100 ids. */
+export const WIDE_REQUEST: ArmRequest = {
+  method: 'POST',
+  path: '/graphql',
+  headers: callerHeaders(SLOW_CALLER),
+  body: JSON.stringify({ query: operation('PaymentMethods'), variables: { ids: WIDE_IDS } }),
+};
+
+/** Throws when a quiet reply is not the card. */
+export function checkQuiet(status: number, body: unknown): void {
+  const method = dataOf(status, body)['paymentMethod'] as { id?: unknown; details?: { __typename?: unknown } } | null;
+  expect(method?.id === CARD_ID && method.details?.__typename === 'CardDetails', 'expected the card with its details', body);
+}

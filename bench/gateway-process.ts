@@ -3,9 +3,27 @@
  * checkout given as the first argument), unchanged, plus a memory probe for the soak. The bench
  * sends `memory` over the IPC channel; the process collects garbage (node runs it with
  * `--expose-gc`) and answers with `process.memoryUsage()`, so before and after are compared
- * without the noise of garbage not yet collected.
+ * without the noise of garbage not yet collected. It listens on 127.0.0.1 only (below).
  */
+import net from 'node:net';
 import path from 'node:path';
+
+// The gateway has no setting for its host and listens on every interface; the bench's servers
+// stay on loopback. A listen on "all interfaces" (no host, 0.0.0.0 or ::) becomes one on 127.0.0.1.
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function listenOnLoopback(this: net.Server, ...args: unknown[]) {
+  const [first, second] = args;
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
+    if (typeof second !== 'string' || ALL_INTERFACES.has(second)) {
+      args = [first, '127.0.0.1', ...args.slice(typeof second === 'string' ? 2 : 1)];
+    }
+  } else if (typeof first === 'object' && first !== null && !('fd' in first) && !('path' in first) && !('_handle' in first)) {
+    const options = first as net.ListenOptions;
+    if (options.host === undefined || ALL_INTERFACES.has(options.host)) args = [{ ...options, host: '127.0.0.1' }, ...args.slice(1)];
+  }
+  return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+} as typeof net.Server.prototype.listen;
 
 const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
 

@@ -20,6 +20,11 @@ export interface BenchProcess {
   child: ChildProcess;
   /** e.g. `http://127.0.0.1:4321` */
   origin: string;
+  /**
+   * Where a gateway serves `/metrics` once ADMIN_PORT moves it off PORT (contract.md, "Running
+   * it"): `<origin>/metrics` is tried after it.
+   */
+  adminOrigin?: string;
   /** The gateway's memory after a full garbage collection (gateway processes only). */
   memory: () => Promise<NodeJS.MemoryUsage>;
   stop: () => Promise<void>;
@@ -129,11 +134,15 @@ export async function startProxy(upstreamOrigin: string): Promise<BenchProcess> 
  */
 export async function startGateway(name: string, sandboxOrigin: string, sourceRoot = REPO_ROOT): Promise<BenchProcess> {
   const port = await freePort();
-  return launch(
+  let adminPort = await freePort();
+  for (let tries = 0; tries < 5 && adminPort === port; tries++) adminPort = await freePort();
+  const gateway = await launch(
     name,
     ['--expose-gc', '--import', 'tsx', 'bench/gateway-process.ts', sourceRoot],
-    { NODE_ENV: 'production', PORT: String(port), ZOHO_API_URL: `${sandboxOrigin}/api/v1`, LOG_LEVEL: 'info' },
+    // ADMIN_PORT: each gateway its own (several run at once); a revision without it ignores it.
+    { NODE_ENV: 'production', PORT: String(port), ADMIN_PORT: String(adminPort), ZOHO_API_URL: `${sandboxOrigin}/api/v1`, LOG_LEVEL: 'info' },
     `http://127.0.0.1:${port}`,
     '/readyz',
   );
+  return { ...gateway, adminOrigin: `http://127.0.0.1:${adminPort}` };
 }

@@ -3,24 +3,40 @@
  * one run on loopback (bench/README.md). Arms: (1) direct REST to the sandbox, (2) a minimal Node
  * proxy, (3-5) the gateway's operations; each run `--rounds` times, the arms interleaved so that
  * the machine's noise falls on all of them alike, and the median of the rounds reported. Then the
- * same arms with Zoho's latency (one client), and a memory soak: steady load on a fresh gateway,
- * its memory after a full GC before and after.
+ * same arms with Zoho's latency (one client), the noisy neighbour (quiet callers' p50 alone, and
+ * while one caller whose Zoho replies take 1 s keeps a 100-id query in flight), and a memory
+ * soak: steady load on a fresh gateway, its memory after a full GC before and after.
  *
- *   npm run bench                        # about 4.7 minutes: 7 arms x 3 rounds, latency pass, soak
+ *   npm run bench                        # about 5.3 minutes: 7 arms x 3 rounds, latency pass, noisy neighbour, soak
  *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
  *
  * Options: --duration S (4), --warmup S (1), --rounds N (3), --connections N (10), --soak S (100,
  * 0 = none), --latency MS (20: Zoho's latency in the second pass, 0 = no such pass),
- * --latency-duration S (3), --baseline REV (repeatable: one gateway per revision), --arms 1,2,3
- * (a subset, by number), --out FILE (bench/results.json), --smoke.
+ * --latency-duration S (3), --noisy MS (1000: the slow caller's Zoho latency, 0 = no such pass),
+ * --noisy-duration S (the same as --duration), --noisy-rate N (100 quiet requests a second),
+ * --noisy-queries N (1: the slow caller's 100-id queries in flight at once), --baseline REV (repeatable: one gateway per
+ * revision), --arms 1,2,3 (a subset, by number), --out FILE (bench/results.json), --smoke.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { ARMS, BATCH_SEED, type Arm, type ArmRequest } from './arms';
+import {
+  ARMS,
+  BATCH_SEED,
+  NOISY_SEEDS,
+  NOISY_TOKENS,
+  QUIET_REQUESTS,
+  SLOW_CALLER,
+  WIDE_IDS,
+  WIDE_REQUEST,
+  checkQuiet,
+  type Arm,
+  type ArmRequest,
+} from './arms';
+import { openLoop, type OpenLoopResult } from './open-loop';
 import { REPO_ROOT, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
 import { median, percentile } from './stats';
 
@@ -33,6 +49,13 @@ interface Options {
   /** Zoho's latency for the second pass, in ms (0: no such pass). */
   latencyMs: number;
   latencyDurationS: number;
+  /** The slow caller's Zoho latency in the noisy-neighbour pass, in ms (0: no such pass). */
+  noisyMs: number;
+  noisyDurationS: number;
+  /** The quiet callers' requests per second in the noisy-neighbour pass (open loop, all callers together). */
+  noisyRate: number;
+  /** How many wide queries the slow caller keeps in flight. */
+  noisyQueries: number;
   baselines: string[];
   /** Arm numbers to run (all when empty). */
   arms: string[];
@@ -50,6 +73,10 @@ function parseOptions(argv: string[]): Options {
     soakS: smoke ? 2 : 100,
     latencyMs: 20,
     latencyDurationS: smoke ? 0.5 : 3,
+    noisyMs: 1000,
+    noisyDurationS: Number.NaN,
+    noisyRate: 100,
+    noisyQueries: 1,
     baselines: [],
     arms: [],
     out: path.join(REPO_ROOT, 'bench', 'results.json'),
@@ -63,6 +90,10 @@ function parseOptions(argv: string[]): Options {
     '--soak': 'soakS',
     '--latency': 'latencyMs',
     '--latency-duration': 'latencyDurationS',
+    '--noisy': 'noisyMs',
+    '--noisy-duration': 'noisyDurationS',
+    '--noisy-rate': 'noisyRate',
+    '--noisy-queries': 'noisyQueries',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -83,6 +114,10 @@ function parseOptions(argv: string[]): Options {
   }
   if (options.rounds < 1 || options.connections < 1 || options.durationS <= 0) {
     throw new Error('--rounds, --connections and --duration must be positive');
+  }
+  if (Number.isNaN(options.noisyDurationS)) options.noisyDurationS = options.durationS;
+  if (options.noisyRate <= 0 || !Number.isInteger(options.noisyQueries) || options.noisyQueries < 1) {
+    throw new Error('--noisy-rate must be positive and --noisy-queries a whole number >= 1');
   }
   return options;
 }
@@ -171,6 +206,14 @@ async function main(): Promise<void> {
       }
     }
 
+    // The noisy neighbour: quiet callers alone, then while one slow caller keeps a wide query in flight.
+    let noisy: NoisyResult[] | undefined;
+    if (options.noisyMs > 0) {
+      // On this tree's gateway and every --baseline's (whatever --arms says: it is not one of ARMS).
+      const gateways: Array<[string, BenchProcess]> = [['current', gateway], ...baselines.map((b): [string, BenchProcess] => [b.rev, b.gateway])];
+      noisy = await runNoisy(gateways, sandbox, options, (m) => log(`[noisy neighbour] ${m}`));
+    }
+
     let soak: SoakResult | undefined;
     if (options.soakS > 0) {
       // A gateway of its own, so that its memory is the soak's alone, not the peaks of the arms before.
@@ -179,7 +222,7 @@ async function main(): Promise<void> {
       soak = await runSoak(soakGateway, options, log);
       await soakGateway.stop();
     }
-    const targets = evaluateTargets(arms, withLatency, soak, options);
+    const targets = evaluateTargets(arms, withLatency, noisy, soak, options);
     const results = {
       meta: {
         date: new Date().toISOString(),
@@ -195,6 +238,15 @@ async function main(): Promise<void> {
       },
       arms,
       withLatency: withLatency && { latencyMs: options.latencyMs, connections: 1, arms: withLatency },
+      noisyNeighbour: noisy && {
+        slowMs: options.noisyMs,
+        wideIds: WIDE_IDS.length,
+        wideQueriesInFlight: options.noisyQueries,
+        quietCallers: QUIET_REQUESTS.length,
+        ratePerS: options.noisyRate,
+        durationS: options.noisyDurationS,
+        gateways: noisy,
+      },
       soak,
       targets,
     };
@@ -207,6 +259,13 @@ async function main(): Promise<void> {
         ...(withLatency
           ? [`\nWith ${options.latencyMs} ms of Zoho latency per call (a sandbox fault), 1 connection, ${options.latencyDurationS} s per round:\n`, table(withLatency)]
           : []),
+        ...(noisy
+          ? [
+              `\nNoisy neighbour: ${QUIET_REQUESTS.length} quiet callers (arm 3's operation, ${options.noisyRate} req/s in all, open loop, ${options.noisyDurationS} s per round), ` +
+                `alone and while one caller whose Zoho replies take ${options.noisyMs} ms keeps ${options.noisyQueries === 1 ? 'a' : options.noisyQueries} ${WIDE_IDS.length}-id quer${options.noisyQueries === 1 ? 'y' : 'ies'} in flight; medians of ${options.rounds} round(s):\n`,
+              noisyTable(noisy),
+            ]
+          : []),
         ...(soak ? ['', soakTable(soak)] : []),
         '',
         targetTable(targets),
@@ -214,7 +273,10 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     log(`results written to ${path.relative(process.cwd(), options.out)}`);
-    const failures = [...arms, ...(withLatency ?? [])].reduce((sum, arm) => sum + arm.runs.reduce((s, r) => s + r.failures, 0), 0) + (soak?.failures ?? 0);
+    const failures =
+      [...arms, ...(withLatency ?? [])].reduce((sum, arm) => sum + arm.runs.reduce((s, r) => s + r.failures, 0), 0) +
+      (noisy ?? []).reduce((sum, n) => sum + [...n.quiet, ...n.noisy].reduce((s, r) => s + r.failures, 0), 0) +
+      (soak?.failures ?? 0);
     if (failures > 0) {
       process.stderr.write(`bench: ${failures} requests failed; the figures are not valid\n`);
       process.exitCode = 1;
@@ -274,8 +336,11 @@ async function post(url: string, body: unknown): Promise<void> {
 
 /** One request of the arm, checked: the arm measures its real answer, not a fast error. */
 async function verify(entry: Entry): Promise<void> {
-  const { request, check } = entry.arm;
-  const response = await fetch(`${entry.server.origin}${request.path}`, {
+  await verifyRequest(entry.server, entry.arm.request, entry.arm.check, `arm ${label(entry)}`);
+}
+
+async function verifyRequest(server: BenchProcess, request: ArmRequest, check: Arm['check'], what: string): Promise<void> {
+  const response = await fetch(`${server.origin}${request.path}`, {
     method: request.method,
     headers: request.headers,
     ...(request.body !== undefined && { body: request.body }),
@@ -290,7 +355,7 @@ async function verify(entry: Entry): Promise<void> {
   try {
     check(response.status, body);
   } catch (error) {
-    throw new Error(`arm ${label(entry)} does not answer as it should: ${(error as Error).message}`);
+    throw new Error(`${what} does not answer as it should: ${(error as Error).message}`);
   }
 }
 
@@ -336,14 +401,21 @@ function load(origin: string, requests: ArmRequest[], seconds: number, connectio
 }
 
 async function measure(entry: Entry, shape: LoadShape): Promise<RunResult> {
-  const isGateway = entry.gateway !== null;
-  const before = isGateway ? await operationOutcomes(entry.server.origin) : undefined;
-  const result = await load(entry.server.origin, [entry.arm.request], shape.durationS, shape.connections);
+  return measureLoad(entry.server, entry.gateway !== null, [entry.arm.request], shape);
+}
+
+/** One measured load; for a gateway, `/metrics` must show every operation "ok". */
+async function measureLoad(server: BenchProcess, isGateway: boolean, requests: ArmRequest[], shape: LoadShape): Promise<RunResult> {
+  const before = isGateway ? await operationOutcomes(server) : undefined;
+  const result = await load(server.origin, requests, shape.durationS, shape.connections);
   let notOk = 0;
   if (before) {
     // A GraphQL error is an HTTP 200: the gateway's own metrics say whether every operation was "ok".
-    const after = await operationOutcomes(entry.server.origin);
-    notOk = after.notOk - before.notOk;
+    // autocannon hangs up on the requests in flight when its time is up (at most one per
+    // connection, and the warm-up's may be counted late): the gateway counts those as
+    // CLIENT_DISCONNECTED, which is not a failure.
+    const after = await operationOutcomes(server);
+    notOk = after.notOk - before.notOk + Math.max(0, after.disconnected - before.disconnected - 2 * shape.connections);
   }
   const sorted = Float64Array.from(result.latenciesMs).sort();
   return {
@@ -356,15 +428,195 @@ async function measure(entry: Entry, shape: LoadShape): Promise<RunResult> {
   };
 }
 
-/** How many operations the gateway has answered with an outcome other than "ok", from /metrics. */
-async function operationOutcomes(origin: string): Promise<{ notOk: number }> {
-  const text = await fetch(`${origin}/metrics`).then((r) => r.text());
+/**
+ * How many operations the gateway has answered with an outcome other than "ok", from /metrics;
+ * those whose client hung up (CLIENT_DISCONNECTED) are counted apart.
+ */
+async function operationOutcomes(server: BenchProcess): Promise<{ notOk: number; disconnected: number }> {
+  const text = await metricsText(server);
   let notOk = 0;
+  let disconnected = 0;
   for (const line of text.split('\n')) {
-    const match = /^graphql_operations_total\{[^}]*outcome="([^"]*)"[^}]*\} (\d+)/.exec(line);
-    if (match && match[1] !== 'ok') notOk += Number(match[2]);
+    const match = /^graphql_operations_total\{([^}]*)\} (\d+)/.exec(line);
+    if (!match) continue;
+    const outcome = /outcome="([^"]*)"/.exec(match[1] as string)?.[1];
+    if (outcome === 'CLIENT_DISCONNECTED') disconnected += Number(match[2]);
+    else if (outcome !== 'ok') notOk += Number(match[2]);
   }
-  return { notOk };
+  return { notOk, disconnected };
+}
+
+/** A gateway's /metrics: on its admin port (ADMIN_PORT) when it has one, else on its own. */
+async function metricsText(server: BenchProcess): Promise<string> {
+  for (const origin of [server.adminOrigin, server.origin]) {
+    if (!origin) continue;
+    const response = await fetch(`${origin}/metrics`).catch(() => undefined);
+    if (response?.ok) return response.text();
+  }
+  throw new Error(`${server.name} serves no /metrics`);
+}
+
+/** The noisy-neighbour pass on one gateway. */
+interface NoisyResult {
+  gateway: string;
+  /** The quiet callers alone, one run per round. */
+  quiet: RunResult[];
+  /** The same load while the slow caller keeps its wide query in flight. */
+  noisy: RunResult[];
+  /**
+   * The slow caller, over the measured runs: its wide operations that ended, how many of them
+   * carried errors (its own ids waiting out their turn: RATE_LIMITED), and the share of the
+   * measured time during which one of them was in flight (1: throughout).
+   */
+  slow: { operations: number; withErrors: number; errorCodes: string[]; busyShare: number };
+  median: { quietP50Ms: number; noisyP50Ms: number; ratio: number; quietP99Ms: number; noisyP99Ms: number };
+}
+
+/**
+ * Other callers' latency while one caller is slow (issue 14: "other callers' p50 within 2x of a
+ * quiet run while one caller is slow"). The slow caller is a token and an account of its own
+ * whose every Zoho call the sandbox delays by `noisyMs` (a latency fault with `account_id`);
+ * the quiet callers are four others, each its own token and account, reading their card. Per
+ * round and gateway: the quiet load alone, then the same load while the slow caller sends its
+ * 100-id `paymentMethods` again each time the last one ends. A gateway whose upstream calls share
+ * one pool (or one queue) lets the slow caller's calls hold it for a second at a time.
+ */
+async function runNoisy(
+  gateways: Array<[string, BenchProcess]>,
+  sandbox: BenchProcess,
+  options: Options,
+  log: (m: string) => void,
+): Promise<NoisyResult[]> {
+  for (const token of NOISY_TOKENS) await post(`${sandbox.origin}/__sandbox/tokens`, token);
+  for (const seed of NOISY_SEEDS) await post(`${sandbox.origin}/__sandbox/seed`, seed);
+  const quietLoad = async (server: BenchProcess, name: string, warmUp = true): Promise<RunResult> => {
+    if (warmUp) await openLoop(server.origin, QUIET_REQUESTS, options.noisyRate, options.warmupS, () => undefined);
+    const { firstFailures, ...result }: OpenLoopResult = await openLoop(server.origin, QUIET_REQUESTS, options.noisyRate, options.noisyDurationS, checkQuiet);
+    if (firstFailures.length > 0) log(`${name}: ${result.failures} quiet requests failed, e.g. ${firstFailures.join('; ')}`);
+    return result;
+  };
+  const results = new Map<string, NoisyResult>(
+    gateways.map(([name]) => [
+      name,
+      { gateway: name, quiet: [], noisy: [], slow: { operations: 0, withErrors: 0, errorCodes: [], busyShare: 0 }, median: { quietP50Ms: 0, noisyP50Ms: 0, ratio: 0, quietP99Ms: 0, noisyP99Ms: 0 } },
+    ]),
+  );
+  const busy = new Map<string, number[]>();
+  const fault = { type: 'latency', endpoint: '*', latency_ms: options.noisyMs, count: 1_000_000, account_id: SLOW_CALLER.accountId };
+  await post(`${sandbox.origin}/__sandbox/faults`, fault);
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const [name, server] of gateways) {
+        const result = results.get(name) as NoisyResult;
+        for (const request of QUIET_REQUESTS) await verifyRequest(server, request, checkQuiet, `noisy neighbour (${name})`);
+        const quiet = await quietLoad(server, name);
+        result.quiet.push(quiet);
+
+        const slow = startSlowCaller(server, options.noisyQueries);
+        try {
+          // Its first calls are at Zoho (and holding whatever they hold) before the quiet load
+          // starts; no warm-up here (the gateway is warm), which would wait out the slow start.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(300, options.noisyMs / 2)));
+          const measuredFrom = Date.now();
+          const noisy = await quietLoad(server, name, false);
+          const measuredTo = Date.now();
+          result.noisy.push(noisy);
+          busy.set(name, [...(busy.get(name) ?? []), slow.busyShare(measuredFrom, measuredTo)]);
+        } finally {
+          const ended = await slow.stop();
+          result.slow.operations += ended.operations;
+          result.slow.withErrors += ended.withErrors;
+          result.slow.errorCodes = [...new Set([...result.slow.errorCodes, ...ended.errorCodes])];
+        }
+        // The slow calls already sent end at the sandbox before anything else is measured.
+        await new Promise((resolve) => setTimeout(resolve, 2 * options.noisyMs + 200));
+        log(
+          `round ${round}/${options.rounds} ${name}: quiet p50 ${quiet.p50Ms.toFixed(2)} ms, with the slow caller ` +
+            `${result.noisy.at(-1)?.p50Ms.toFixed(2)} ms${quiet.failures + (result.noisy.at(-1)?.failures ?? 0) ? ', FAILURES' : ''}`,
+        );
+      }
+    }
+  } finally {
+    await fetch(`${sandbox.origin}/__sandbox/faults`, { method: 'DELETE' });
+  }
+  return [...results.values()].map((result) => {
+    const quietP50Ms = median(result.quiet.map((r) => r.p50Ms));
+    const noisyP50Ms = median(result.noisy.map((r) => r.p50Ms));
+    return {
+      ...result,
+      slow: { ...result.slow, busyShare: Math.min(...(busy.get(result.gateway) ?? [0])) },
+      median: {
+        quietP50Ms,
+        noisyP50Ms,
+        ratio: noisyP50Ms / quietP50Ms,
+        quietP99Ms: median(result.quiet.map((r) => r.p99Ms)),
+        noisyP99Ms: median(result.noisy.map((r) => r.p99Ms)),
+      },
+    };
+  });
+}
+
+/**
+ * The slow caller: `queries` loops, each sending its wide query again as soon as the last one
+ * ended, until stopped (those in flight are then aborted: the client goes, as a real one would).
+ */
+function startSlowCaller(server: BenchProcess, queries: number) {
+  const controller = new AbortController();
+  const spans: Array<[number, number]> = [];
+  const current = new Set<number>();
+  let operations = 0;
+  let withErrors = 0;
+  const errorCodes = new Set<string>();
+  const loop = async () => {
+    // Bounded: at most 1,000 operations a loop (each takes at least one Zoho reply's latency).
+    for (let i = 0; i < 1000 && !controller.signal.aborted; i++) {
+      const started = Date.now();
+      current.add(started);
+      try {
+        const response = await fetch(`${server.origin}${WIDE_REQUEST.path}`, {
+          method: WIDE_REQUEST.method,
+          headers: WIDE_REQUEST.headers,
+          body: WIDE_REQUEST.body,
+          signal: controller.signal,
+        });
+        const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+        operations += 1;
+        if (body.errors?.length) {
+          withErrors += 1;
+          for (const error of body.errors) errorCodes.add(String(error.extensions?.code));
+        }
+      } catch {
+        // aborted by stop()
+      } finally {
+        spans.push([started, Date.now()]);
+        current.delete(started);
+      }
+    }
+  };
+  const loops = Array.from({ length: queries }, loop);
+  return {
+    /** The share of [from, to] during which at least one wide operation was in flight. */
+    busyShare(from: number, to: number): number {
+      const now = Date.now();
+      const all = [...spans, ...[...current].map((start): [number, number] => [start, now])]
+        .map(([a, b]): [number, number] => [Math.max(a, from), Math.min(b, to)])
+        .filter(([a, b]) => b > a)
+        .sort((x, y) => x[0] - y[0]);
+      let covered = 0;
+      let reach = from;
+      for (const [a, b] of all) {
+        if (b <= reach) continue;
+        covered += b - Math.max(a, reach);
+        reach = b;
+      }
+      return to > from ? covered / (to - from) : 0;
+    },
+    async stop() {
+      controller.abort();
+      await Promise.all(loops);
+      return { operations, withErrors, errorCodes: [...errorCodes] };
+    },
+  };
 }
 
 interface SoakResult {
@@ -396,14 +648,16 @@ async function runSoak(gateway: BenchProcess, options: Options, log: (m: string)
       () => undefined,
     );
   }, (options.soakS * 1000) / 10);
-  const beforeOutcomes = await operationOutcomes(gateway.origin);
+  const beforeOutcomes = await operationOutcomes(gateway);
   let result: LoadResult;
   try {
     result = await load(gateway.origin, requests, options.soakS, options.connections);
   } finally {
     clearInterval(sampler);
   }
-  const notOk = (await operationOutcomes(gateway.origin)).notOk - beforeOutcomes.notOk;
+  const afterOutcomes = await operationOutcomes(gateway);
+  const notOk =
+    afterOutcomes.notOk - beforeOutcomes.notOk + Math.max(0, afterOutcomes.disconnected - beforeOutcomes.disconnected - 2 * options.connections);
   const after = await gateway.memory();
   const soak: SoakResult = {
     seconds: options.soakS,
@@ -419,7 +673,13 @@ async function runSoak(gateway: BenchProcess, options: Options, log: (m: string)
   return soak;
 }
 
-function evaluateTargets(arms: ArmResult[], withLatency: ArmResult[] | undefined, soak: SoakResult | undefined, options: Options): Target[] {
+function evaluateTargets(
+  arms: ArmResult[],
+  withLatency: ArmResult[] | undefined,
+  noisy: NoisyResult[] | undefined,
+  soak: SoakResult | undefined,
+  options: Options,
+): Target[] {
   const find = (list: ArmResult[], id: string) => list.find((arm) => arm.id === id && (arm.gateway === null || arm.gateway === 'current'));
   const proxy = find(arms, 'proxy');
   const single = find(arms, 'paymentMethod');
@@ -440,6 +700,11 @@ function evaluateTargets(arms: ArmResult[], withLatency: ArmResult[] | undefined
   if (slowSingle && slowBatch) {
     const ratio = slowBatch.median.p50Ms / slowSingle.median.p50Ms;
     targets.push({ name: `same, with ${options.latencyMs} ms of Zoho latency, 1 connection`, value: ratio, limit: 3, unit: '<=', met: ratio <= 3 });
+  }
+  const neighbour = noisy?.find((n) => n.gateway === 'current');
+  if (neighbour) {
+    const { ratio } = neighbour.median;
+    targets.push({ name: `other callers' p50 with a slow caller (${options.noisyMs} ms) / quiet p50`, value: ratio, limit: 2, unit: '<=', met: ratio <= 2 });
   }
   if (soak) {
     targets.push({ name: 'soak RSS growth', value: soak.growth.rss, limit: 0.1, unit: '<', met: soak.growth.rss < 0.1 });
@@ -465,6 +730,17 @@ function table(arms: ArmResult[]): string {
     );
   }
   return lines.join('\n');
+}
+
+function noisyTable(results: NoisyResult[]): string {
+  return [
+    "| gateway | quiet p50 ms | p50 ms with the slow caller | ratio | quiet p99 ms | p99 ms with the slow caller | slow caller's operations (with errors) | slow caller busy |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...results.map(({ gateway, median: m, slow }) =>
+      `| ${gateway} | ${m.quietP50Ms.toFixed(2)} | ${m.noisyP50Ms.toFixed(2)} | ${m.ratio.toFixed(2)} | ${m.quietP99Ms.toFixed(2)} | ${m.noisyP99Ms.toFixed(2)} | ` +
+        `${slow.operations} (${slow.withErrors}${slow.errorCodes.length ? `: ${slow.errorCodes.join(', ')}` : ''}) | ${(slow.busyShare * 100).toFixed(0)}% |`,
+    ),
+  ].join('\n');
 }
 
 function soakTable(soak: SoakResult): string {

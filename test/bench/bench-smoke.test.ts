@@ -1,7 +1,8 @@
 /**
  * `npm run bench` itself, in its `--smoke` form (a fraction of a second per arm): it starts its
  * servers, every arm answers what it should, the latency pass really goes through the sandbox's
- * latency, the soak reads the gateway's memory, and the results file holds all of it. The figures
+ * latency, the noisy-neighbour pass measures quiet callers alone and beside a slow caller that
+ * was in flight throughout, the soak reads the gateway's memory, and the results file holds all of it. The figures
  * are not checked (that is the bench's job on a quiet machine), only that they were measured.
  */
 import { spawn } from 'node:child_process';
@@ -29,6 +30,18 @@ interface Results {
   meta: { commit: string; node: string; cpus: number };
   arms: Arm[];
   withLatency: { latencyMs: number; arms: Arm[] };
+  noisyNeighbour: {
+    slowMs: number;
+    wideIds: number;
+    quietCallers: number;
+    gateways: Array<{
+      gateway: string;
+      quiet: Run[];
+      noisy: Run[];
+      slow: { busyShare: number };
+      median: { quietP50Ms: number; noisyP50Ms: number; ratio: number };
+    }>;
+  };
   soak: { requests: number; failures: number; before: { rssMiB: number; heapUsedMiB: number }; after: { rssMiB: number } };
   targets: Array<{ name: string; value: number; met: boolean }>;
 }
@@ -90,6 +103,26 @@ test("the latency pass waits for the sandbox's latency, and 20 concurrent calls 
   expect(byNumber.get('4a')?.median.p50Ms).toBeLessThan(10 * latencyMs);
 });
 
+test("the noisy-neighbour pass: quiet callers alone and beside a caller whose replies take 1 s, in flight all the while", () => {
+  const { slowMs, wideIds, quietCallers, gateways } = results.noisyNeighbour;
+  expect({ slowMs, wideIds, quietCallers }).toEqual({ slowMs: 1000, wideIds: 100, quietCallers: 4 });
+  expect(gateways.map((g) => g.gateway)).toEqual(['current']);
+  const [current] = gateways;
+  for (const run of [...(current?.quiet ?? []), ...(current?.noisy ?? [])]) {
+    expect(run.failures).toBe(0);
+    expect(run.requests).toBeGreaterThan(0);
+    expect(run.p50Ms).toBeGreaterThan(0);
+  }
+  expect(current?.quiet).toHaveLength(1);
+  expect(current?.noisy).toHaveLength(1);
+  // The slow caller's wide query was in flight for the whole measured run...
+  expect(current?.slow.busyShare).toBeGreaterThanOrEqual(0.99);
+  // ...and only its own calls were slow: a quiet caller never waited a slow reply's second.
+  expect(current?.median.quietP50Ms).toBeLessThan(slowMs / 2);
+  expect(current?.median.ratio).toBeCloseTo((current?.median.noisyP50Ms ?? 0) / (current?.median.quietP50Ms ?? 1), 5);
+  expect(stdout).toContain("| gateway | quiet p50 ms | p50 ms with the slow caller | ratio |");
+});
+
 test('the soak read the gateway memory before and after, with no failed operation', () => {
   expect(results.soak.requests).toBeGreaterThan(0);
   expect(results.soak.failures).toBe(0);
@@ -104,6 +137,7 @@ test('the targets are evaluated and the tables printed', () => {
     'arm 3 p50 minus arm 2 p50 (ms)',
     'arm 4a (20 ids) p50 / arm 3 p50',
     'same, with 20 ms of Zoho latency, 1 connection',
+    "other callers' p50 with a slow caller (1000 ms) / quiet p50",
     'soak RSS growth',
   ]);
   for (const target of results.targets) expect(Number.isFinite(target.value)).toBe(true);
