@@ -1,0 +1,264 @@
+/**
+ * The upstream policy on its own (src/datasources/upstream-policy.ts): each caller's turns, the
+ * time budget that starts after the turn, each caller's circuit, and the gateway-wide circuit
+ * that only several failing callers open. The attempts are plain functions: what goes over the
+ * wire is the HTTP client's and the datasource's tests' concern.
+ */
+import { UpstreamError, type UpstreamFailure } from '../../src/datasources/upstream-failure';
+import {
+  DEFAULT_UPSTREAM_POLICY,
+  UpstreamPolicy,
+  type CircuitStateName,
+  type PolicyCall,
+  type UpstreamPolicyOptions,
+} from '../../src/datasources/upstream-policy';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function policy(options: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
+  return new UpstreamPolicy({
+    ...DEFAULT_UPSTREAM_POLICY,
+    timeoutMs: 1000,
+    retries: 0,
+    maxConcurrencyPerCaller: 4,
+    breakerThreshold: 3,
+    breakerHalfOpenAfterMs: 300,
+    breakerMinCallers: 2,
+    ...options,
+  });
+}
+
+const read = (callerKey: string, signal?: AbortSignal): PolicyCall => ({
+  callerKey,
+  endpoint: 'retrievePaymentMethod',
+  kind: 'read',
+  ...(signal && { signal }),
+});
+
+const outage = (): never => {
+  throw new UpstreamError({ kind: 'status', status: 503 }, 'retrievePaymentMethod');
+};
+
+/** The failure a call ended with (fails the test when it succeeds or throws anything else). */
+async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return (error as UpstreamError).failure;
+}
+
+/** A call that holds its slot until released (released before it starts: it returns at once). */
+function heldCall(p: UpstreamPolicy, callerKey: string) {
+  let resolveAttempt: (() => void) | undefined;
+  let released = false;
+  let started = false;
+  const done = p.execute(read(callerKey), () => {
+    started = true;
+    return new Promise<void>((resolve) => {
+      resolveAttempt = resolve;
+      if (released) resolve();
+    });
+  });
+  const release = () => {
+    released = true;
+    resolveAttempt?.();
+  };
+  return { done, release, started: () => started };
+}
+
+describe("a caller's turns (ZOHO_MAX_CONCURRENCY_PER_CALLER)", () => {
+  test('at most maxConcurrencyPerCaller calls of one caller run at once; the rest wait, first come first served', async () => {
+    const p = policy();
+    const held = Array.from({ length: 4 }, () => heldCall(p, 'alice'));
+    const waiting = Array.from({ length: 3 }, () => heldCall(p, 'alice'));
+    await sleep(20);
+    expect(held.map((h) => h.started())).toEqual([true, true, true, true]);
+    expect(waiting.map((w) => w.started())).toEqual([false, false, false]);
+
+    held[0]!.release();
+    await sleep(20);
+    expect(waiting.map((w) => w.started())).toEqual([true, false, false]);
+    held[1]!.release();
+    await sleep(20);
+    expect(waiting.map((w) => w.started())).toEqual([true, true, false]);
+    [...held.slice(2), ...waiting].forEach((h) => h.release());
+    await Promise.all([...held, ...waiting].map((h) => h.done));
+  });
+
+  test("one caller's full turns never hold up another caller", async () => {
+    const p = policy();
+    const held = Array.from({ length: 4 }, () => heldCall(p, 'alice'));
+    await expect(p.execute(read('bob'), async () => 'bob served')).resolves.toBe('bob served');
+    held.forEach((h) => h.release());
+    await Promise.all(held.map((h) => h.done));
+  });
+
+  test('a call that waits longer than timeoutMs for its turn fails as caller-busy, and is never run', async () => {
+    const p = policy({ timeoutMs: 150 });
+    const held = Array.from({ length: 4 }, () => heldCall(p, 'alice'));
+    let ran = false;
+    const started = performance.now();
+    const failure = await failureOf(
+      p.execute(read('alice'), async () => {
+        ran = true;
+      }),
+    );
+    expect(failure).toMatchObject({ kind: 'caller-busy' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(ran).toBe(false);
+    held.forEach((h) => h.release());
+    await Promise.all(held.map((h) => h.done));
+    // Its place in the queue is gone: the next call runs at once.
+    await expect(p.execute(read('alice'), async () => 'next')).resolves.toBe('next');
+  });
+
+  test('the time budget starts at the turn: a call that waited most of it still gets all of it', async () => {
+    const p = policy({ timeoutMs: 300 });
+    const held = Array.from({ length: 4 }, () => heldCall(p, 'alice'));
+    const waited = p.execute(read('alice'), async () => {
+      await sleep(200);
+      return 'answered';
+    });
+    await sleep(200);
+    held.forEach((h) => h.release());
+    // 200 ms waiting + 200 ms running: past timeoutMs in all, within it from the turn on.
+    await expect(waited).resolves.toBe('answered');
+    await Promise.all(held.map((h) => h.done));
+  });
+
+  test('a waiting call whose client disconnects stops waiting (cancelled), is never run, and frees its place', async () => {
+    const p = policy();
+    const held = Array.from({ length: 4 }, () => heldCall(p, 'alice'));
+    const client = new AbortController();
+    let ran = false;
+    const gone = p.execute(read('alice', client.signal), async () => {
+      ran = true;
+    });
+    const after = p.execute(read('alice'), async () => 'after');
+    await sleep(10);
+    client.abort();
+    expect(await failureOf(gone)).toEqual({ kind: 'cancelled' });
+    held[0]!.release();
+    await expect(after).resolves.toBe('after');
+    expect(ran).toBe(false);
+    held.slice(1).forEach((h) => h.release());
+    await Promise.all(held.map((h) => h.done));
+  });
+
+  test("waiting for a turn never counts toward the caller's circuit, nor against the call's budget", async () => {
+    // Slots held for 3/4 of the budget: the next four calls wait that long, then run as long, and
+    // are answered; the four after them would wait past the budget, so they are caller-busy.
+    const p = policy({ timeoutMs: 200, breakerThreshold: 1 });
+    const slow = () => p.execute(read('alice'), () => sleep(150).then(() => 'answered'));
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () => slow().then((value) => value, (error: unknown) => (error as UpstreamError).failure.kind)),
+    );
+    expect(outcomes).toEqual([...Array(8).fill('answered'), ...Array(4).fill('caller-busy')]);
+    expect(p.openCallerCircuits).toBe(0);
+    await expect(p.execute(read('alice'), async () => 'still closed')).resolves.toBe('still closed');
+  });
+});
+
+describe("each caller's circuit, and the gateway-wide one", () => {
+  test("breakerThreshold consecutive outages open that caller's circuit only: it fails fast, others are served", async () => {
+    const p = policy();
+    for (let i = 0; i < 3; i++) expect(await failureOf(p.execute(read('alice'), async () => outage()))).toMatchObject({ kind: 'status' });
+    let called = false;
+    expect(
+      await failureOf(
+        p.execute(read('alice'), async () => {
+          called = true;
+        }),
+      ),
+    ).toMatchObject({ kind: 'circuit-open', scope: 'caller' });
+    expect(called).toBe(false);
+    expect(p.openCallerCircuits).toBe(1);
+    expect(p.circuitState).toBe('closed');
+    await expect(p.execute(read('bob'), async () => 'bob served')).resolves.toBe('bob served');
+  });
+
+  test("a caller's 4xx, 429 and transport refusals that say nothing of Zoho's health never open it", async () => {
+    const p = policy({ breakerThreshold: 1 });
+    const failures: UpstreamFailure[] = [
+      { kind: 'status', status: 401 },
+      { kind: 'status', status: 404, zohoCode: 'resource_does_not_exist' },
+      { kind: 'status', status: 429, retryAfterSeconds: 30 },
+      { kind: 'transport', reason: 'redirect' },
+      { kind: 'transport', reason: 'too_large' },
+      { kind: 'unexpected-reply', status: 200 },
+    ];
+    for (const failure of failures) {
+      await failureOf(
+        p.execute(read('alice'), async () => {
+          throw new UpstreamError(failure, 'retrievePaymentMethod');
+        }),
+      );
+    }
+    expect(p.openCallerCircuits).toBe(0);
+    await expect(p.execute(read('alice'), async () => 'served')).resolves.toBe('served');
+  });
+
+  test("a caller's circuit half-opens after breakerHalfOpenAfterMs: one good trial closes it", async () => {
+    const p = policy();
+    for (let i = 0; i < 3; i++) await failureOf(p.execute(read('alice'), async () => outage()));
+    await sleep(350);
+    await expect(p.execute(read('alice'), async () => 'recovered')).resolves.toBe('recovered');
+    expect(p.openCallerCircuits).toBe(0);
+  });
+
+  test('breakerMinCallers failing callers open the gateway-wide circuit: a healthy caller then fails fast without a call, until the openings age out', async () => {
+    const p = policy();
+    const states: CircuitStateName[] = [];
+    p.onCircuitStateChange((state) => states.push(state));
+    for (const caller of ['alice', 'bob']) {
+      for (let i = 0; i < 3; i++) await failureOf(p.execute(read(caller), async () => outage()));
+    }
+    expect(p.openCallerCircuits).toBe(2);
+    expect(p.circuitState).toBe('open');
+    let called = false;
+    expect(
+      await failureOf(
+        p.execute(read('carol'), async () => {
+          called = true;
+        }),
+      ),
+    ).toMatchObject({ kind: 'circuit-open', scope: 'gateway' });
+    expect(called).toBe(false);
+
+    await sleep(350);
+    expect(p.circuitState).toBe('closed');
+    await expect(p.execute(read('carol'), async () => 'carol served')).resolves.toBe('carol served');
+    expect(states).toEqual(['open', 'closed']);
+  });
+
+  test('one caller failing alone never opens the gateway-wide circuit, however long it fails', async () => {
+    const p = policy({ breakerMinCallers: 2 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) await failureOf(p.execute(read('alice'), async () => outage()));
+      await sleep(320);
+    }
+    expect(p.circuitState).toBe('closed');
+  });
+
+  test('a read is retried on an outage, within one turn; a write is never retried', async () => {
+    const p = policy({ retries: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 5, breakerThreshold: 0 });
+    let reads = 0;
+    await expect(
+      p.execute(read('alice'), async () => {
+        reads++;
+        if (reads < 3) outage();
+        return 'third time';
+      }),
+    ).resolves.toBe('third time');
+    let writes = 0;
+    await failureOf(
+      p.execute({ callerKey: 'alice', endpoint: 'deletePaymentMethod', kind: 'write' }, async () => {
+        writes++;
+        return outage();
+      }),
+    );
+    expect({ reads, writes }).toEqual({ reads: 3, writes: 1 });
+  });
+});
