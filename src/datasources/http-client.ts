@@ -28,6 +28,8 @@ export interface ZohoHttpClientOptions {
   maxSockets: number;
   /** Largest reply body accepted, in bytes. Default 1 MiB (contract.md, "Limits"). */
   maxBodyBytes?: number;
+  /** How long a pooled socket may sit idle before the client closes it. Default 4 s. */
+  freeSocketTimeoutMs?: number;
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from, once, at creation. Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -41,6 +43,7 @@ export interface ZohoHttpClient {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_FREE_SOCKET_TIMEOUT_MS = 4000;
 
 export function createZohoHttpClient(options: ZohoHttpClientOptions): ZohoHttpClient {
   const base = new URL(options.baseURL);
@@ -51,7 +54,14 @@ export function createZohoHttpClient(options: ZohoHttpClientOptions): ZohoHttpCl
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const proxyUrl = proxyFor(base, options.env ?? process.env);
   // Keep-alive, so connections (and TLS sessions) are reused across calls and callers.
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+  // An idle socket is closed after 4 s, before a server's own idle close (Node's default is 5 s,
+  // the embedded sandbox's too): reusing a socket the server is closing resets the call, and a
+  // write is never retried. (The agent applies `timeout` to free sockets only.)
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets,
+    timeout: options.freeSocketTimeoutMs ?? DEFAULT_FREE_SOCKET_TIMEOUT_MS,
+  };
   const agent: http.Agent = proxyUrl
     ? new HttpsProxyAgent(proxyUrl, agentOptions)
     : secure

@@ -26,7 +26,10 @@ function later<T>(value: T, close: (value: T) => unknown): T {
   cleanups.push(() => close(value));
   return value;
 }
-function client(baseURL: string, options: { maxSockets?: number; maxBodyBytes?: number; env?: NodeJS.ProcessEnv } = {}): ZohoHttpClient {
+function client(
+  baseURL: string,
+  options: { maxSockets?: number; maxBodyBytes?: number; env?: NodeJS.ProcessEnv; freeSocketTimeoutMs?: number } = {},
+): ZohoHttpClient {
   return later(createZohoHttpClient({ baseURL, maxSockets: options.maxSockets ?? 64, env: options.env ?? {}, ...options }), (c) => c.close());
 }
 async function standIn(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, tls?: SelfSignedCert): Promise<StandIn> {
@@ -173,6 +176,24 @@ test("a HEAD reply's Content-Length over the limit is not a body: accepted", asy
   const response = await client(server.origin).fetch(`${server.origin}/x`, { method: 'HEAD' });
   expect(response.status).toBe(200);
   expect(await response.text()).toBe('');
+});
+
+describe('idle pooled sockets', () => {
+  test("are closed by the client before a server's own idle close, while a slow reply on a busy socket is never cut", async () => {
+    const server = await standIn((req, res) => {
+      setTimeout(() => reply(res, 'content-length', '{"code":0}'), req.url === '/slow' ? 400 : 0);
+    });
+    const c = client(server.origin, { freeSocketTimeoutMs: 150 });
+    // Busy for longer than the idle limit: answered all the same.
+    await expect(c.fetch(`${server.origin}/slow`).then((r) => r.status)).resolves.toBe(200);
+    // At once: the same pooled connection.
+    await c.fetch(`${server.origin}/fast`);
+    expect(server.connections).toBe(1);
+    // Idle past the limit: the client closed it, so the next call opens a new one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await c.fetch(`${server.origin}/fast`);
+    expect(server.connections).toBe(2);
+  });
 });
 
 describe('redirects are never followed', () => {
