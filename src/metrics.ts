@@ -4,7 +4,7 @@
  *
  * Every label has a bounded set of values: an operation name is the caller's choice, so only the
  * first `MAX_OPERATION_NAMES` distinct, well-formed names get their own series and the rest count
- * as "other"; an outcome is "ok" or a contract error code; an endpoint is one of the five Zoho
+ * as "other"; an outcome is "ok", a contract error code, or CLIENT_DISCONNECTED (the client left first); an endpoint is one of the five Zoho
  * endpoints; a status is an HTTP status or "error".
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
