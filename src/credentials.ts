@@ -51,8 +51,30 @@ export function credentialsFromHeaders(headers: IncomingHttpHeaders): ZohoCreden
 
 /** A caller's credentials from a well-formed Authorization value and account id. */
 export function zohoCredentials(authorization: string, accountId: string): ZohoCredentials {
-  const callerKey = createHash('sha256').update(authorization).update('\0').update(accountId).digest('base64url').slice(0, 22);
-  return { authorization, accountId, callerKey, secrets: callerSecretsFrom({ authorization }) };
+  return new CallerCredentials(authorization, accountId);
+}
+
+class CallerCredentials implements ZohoCredentials {
+  #callerKey: string | undefined;
+  readonly secrets: readonly string[];
+
+  constructor(
+    readonly authorization: string,
+    readonly accountId: string,
+  ) {
+    this.secrets = callerSecretsFrom({ authorization });
+  }
+
+  /** Hashed on the first upstream call only: an operation that calls no one never pays for it. */
+  get callerKey(): string {
+    this.#callerKey ??= createHash('sha256')
+      .update(this.authorization)
+      .update('\0')
+      .update(this.accountId)
+      .digest('base64url')
+      .slice(0, 22);
+    return this.#callerKey;
+  }
 }
 
 /** The caller's own secrets, from its Authorization header (`Zoho-oauthtoken <token>`). */

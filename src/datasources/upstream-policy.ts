@@ -89,10 +89,14 @@ export interface PolicyCall {
   signal?: AbortSignal;
 }
 
-/** Callers idle longer than this are forgotten, circuit and all (bounded memory; it outlives any half-open wait). */
-const IDLE_CALLER_MS = 10 * 60_000;
-/** How many callers are kept before idle ones are swept. */
-const CALLER_SWEEP_AT = 10_000;
+/**
+ * Callers idle (nothing in flight or waiting) for longer than this, and longer than the half-open
+ * wait, are forgotten, circuit and all: every new token is a new caller, so the map must not
+ * grow with them. What is lost is a closed circuit's count of recent outages.
+ */
+const IDLE_CALLER_MS = 60_000;
+/** Idle callers are swept once this many are kept, and again each time the count doubles. */
+const FIRST_CALLER_SWEEP_AT = 10_000;
 
 interface Waiter {
   grant: () => void;
@@ -137,6 +141,7 @@ export class UpstreamPolicy {
   readonly #openCallers = new Map<string, number>();
   readonly #budget: IPolicy;
   readonly #retryReads: IPolicy;
+  #nextSweepAt = FIRST_CALLER_SWEEP_AT;
   #gatewayState: CircuitStateName = 'closed';
   #listeners: Array<(state: CircuitStateName) => void> = [];
   #callerListeners: Array<(open: number) => void> = [];
@@ -173,6 +178,11 @@ export class UpstreamPolicy {
   get circuitState(): CircuitStateName {
     this.#refreshGatewayState();
     return this.#gatewayState;
+  }
+
+  /** How many callers the policy keeps state for now (bounded: idle ones are swept). */
+  get knownCallers(): number {
+    return this.#callers.size;
   }
 
   /** How many callers' own circuits are open now. */
@@ -269,7 +279,7 @@ export class UpstreamPolicy {
   #caller(callerKey: string): CallerState {
     const known = this.#callers.get(callerKey);
     if (known) return known;
-    if (this.#callers.size >= CALLER_SWEEP_AT) this.#sweepIdleCallers();
+    if (this.#callers.size >= this.#nextSweepAt) this.#sweepIdleCallers();
     const { breakerThreshold, breakerHalfOpenAfterMs } = this.#options;
     const circuit = circuitBreaker(
       handleWhen((error) => {
@@ -294,7 +304,7 @@ export class UpstreamPolicy {
   }
 
   #sweepIdleCallers(): void {
-    const before = Date.now() - IDLE_CALLER_MS;
+    const before = Date.now() - Math.max(IDLE_CALLER_MS, this.#options.breakerHalfOpenAfterMs);
     const open = this.#openCallers.size;
     for (const [key, state] of this.#callers) {
       if (state.idle && state.lastUsed < before) {
@@ -303,10 +313,14 @@ export class UpstreamPolicy {
       }
     }
     if (this.#openCallers.size !== open) this.#callerListeners.forEach((listener) => listener(this.#openCallers.size));
+    // A sweep costs one pass over the map: the next waits until it has doubled (amortised O(1)).
+    this.#nextSweepAt = Math.max(FIRST_CALLER_SWEEP_AT, this.#callers.size * 2);
   }
 
   /** Recomputes the gateway-wide circuit from the callers' recent openings; tells listeners of a change. */
   #refreshGatewayState(): void {
+    // The common case, checked on every call: too few open circuits to open the gateway's.
+    if (this.#openCallers.size < this.#options.breakerMinCallers && this.#gatewayState === 'closed') return;
     const since = Date.now() - this.#options.breakerHalfOpenAfterMs;
     let recent = 0;
     for (const openedAt of this.#openCallers.values()) if (openedAt > since) recent++;

@@ -262,3 +262,30 @@ describe("each caller's circuit, and the gateway-wide one", () => {
     expect({ reads, writes }).toEqual({ reads: 3, writes: 1 });
   });
 });
+
+describe('the callers it keeps', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('once 10,000 are kept, callers idle for a minute are forgotten (every new token is a new caller); one with a call in flight is kept', async () => {
+    const p = policy();
+    const busy = heldCall(p, 'busy');
+    for (let i = 0; i < 9_999; i++) await p.execute(read(`token-${i}`), async () => undefined);
+    expect(p.knownCallers).toBe(10_000);
+
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    await p.execute(read('newcomer'), async () => undefined);
+    // Swept: the 9,999 idle ones; kept: the busy caller and the newcomer.
+    expect(p.knownCallers).toBe(2);
+    busy.release();
+    await busy.done;
+  });
+
+  test('callers seen within the minute are never forgotten, and the next sweep waits until the count has doubled', async () => {
+    const p = policy();
+    for (let i = 0; i < 10_000; i++) await p.execute(read(`token-${i}`), async () => undefined);
+    await p.execute(read('one more'), async () => undefined);
+    expect(p.knownCallers).toBe(10_001);
+  });
+});
+
