@@ -59,7 +59,9 @@ beforeAll(async () => {
   nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
   // nock's interceptor stays in the path of let-through calls: it opens a socket per call
   // (ignoring the agent's pool and maxSockets) and breaks https-proxy-agent. This file tests
-  // the client as production runs it, so nock is off here (and back on for the next file).
+  // the client as production runs it, so nock is off here. It stays off: the next file in this
+  // worker requires nock afresh, and an interceptor re-activated here would outlive this file's
+  // nock and answer the next file's calls (its mock sockets then emit errors nobody listens to).
   // Every host below is 127.0.0.1 or a .invalid name, which never resolves.
   nock.restore();
   cert = await makeSelfSignedCert();
@@ -68,7 +70,6 @@ afterEach(async () => {
   for (const close of cleanups.splice(0).reverse()) await close();
 });
 afterAll(async () => {
-  nock.activate();
   await cert?.remove();
 });
 
