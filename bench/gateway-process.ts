@@ -8,8 +8,9 @@
 import net from 'node:net';
 import path from 'node:path';
 
-// The gateway has no setting for its host and listens on every interface; the bench's servers
-// stay on loopback. A listen on "all interfaces" (no host, 0.0.0.0 or ::) becomes one on 127.0.0.1.
+// The bench's servers stay on loopback. The gateway is told so (HOST=127.0.0.1), but a baseline
+// revision from before HOST listens on every interface: there a listen on "all interfaces" (no
+// host, 0.0.0.0 or ::) becomes one on 127.0.0.1.
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function listenOnLoopback(this: net.Server, ...args: unknown[]) {

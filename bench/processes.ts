@@ -140,7 +140,7 @@ export async function startGateway(name: string, sandboxOrigin: string, sourceRo
     name,
     ['--expose-gc', '--import', 'tsx', 'bench/gateway-process.ts', sourceRoot],
     // ADMIN_PORT: each gateway its own (several run at once); a revision without it ignores it.
-    { NODE_ENV: 'production', PORT: String(port), ADMIN_PORT: String(adminPort), ZOHO_API_URL: `${sandboxOrigin}/api/v1`, LOG_LEVEL: 'info' },
+    { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort), ZOHO_API_URL: `${sandboxOrigin}/api/v1`, LOG_LEVEL: 'info' },
     `http://127.0.0.1:${port}`,
     '/readyz',
   );

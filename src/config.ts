@@ -7,6 +7,8 @@ import { z } from 'zod';
 export interface GatewayConfig {
   /** Port the gateway listens on. */
   port: number;
+  /** Address the gateway listens on (all interfaces by default). */
+  host: string;
   /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "the embedded sandbox". */
   zohoApiUrl: string | undefined;
   /** Port of the embedded sandbox, when `zohoApiUrl` is undefined (0 picks a free one). */
@@ -39,6 +41,10 @@ export interface GatewayConfig {
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z
+    .string()
+    .regex(/^[0-9A-Za-z.:-]{1,253}$/, 'must be an address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::')
+    .default('0.0.0.0'),
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
     .optional(),
@@ -95,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   }
   return {
     port: PORT,
+    host: parsed.data.HOST,
     zohoApiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
     sandboxPort: SANDBOX_PORT,
     zohoTimeoutMs: ZOHO_TIMEOUT_MS,

@@ -42,10 +42,11 @@ async function main(): Promise<void> {
       ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }),
     },
     config.port,
+    config.host,
   ).catch(async (error: unknown) => {
     await embedded?.sandbox.close();
     throw new ConfigError(
-      `Could not serve the gateway on port ${config.port} (${(error as Error).message}). Set PORT to a free port.`,
+      `Could not serve the gateway on port ${config.port} of ${config.host} (${(error as Error).message}). Set PORT to a free port (and HOST to an address of this machine).`,
     );
   });
   logger.info(

@@ -169,7 +169,7 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
   test('/readyz says ready with upstream "embedded sandbox"; /healthz says ok', async () => {
     const ready = await httpRequest(`${gateway.origin}/readyz`);
     expect(ready.status).toBe(200);
-    expect(jsonOf(ready)).toEqual({ status: 'ready', upstream: 'embedded sandbox', circuit: 'closed' });
+    expect(jsonOf(ready)).toEqual({ status: 'ready', upstream: 'embedded sandbox', circuit: 'closed', openCallerCircuits: 0 });
     const health = await httpRequest(`${gateway.origin}/healthz`);
     expect(health.status).toBe(200);
     expect(jsonOf(health)).toEqual({ status: 'ok' });
@@ -194,7 +194,7 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     expect(failure.exitCode).not.toBeNull();
     expect(failure.stderr).toContain(`Could not serve the gateway on port ${port}`);
     expect(failure.stderr).toContain('EADDRINUSE');
-    expect(failure.stderr).toContain('Set PORT to a free port.');
+    expect(failure.stderr).toContain('Set PORT to a free port');
     expect(failure.stderr).not.toMatch(/^\s+at /m);
   });
 

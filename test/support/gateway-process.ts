@@ -1,7 +1,6 @@
 /**
  * The real gateway against a Zoho stand-in, as a process of its own (what production runs:
- * `src/main.ts`, its own HTTP client and agents, no nock), bound to 127.0.0.1
- * (test/support/loopback-gateway.ts). The environment is the runner's minus every variable the
+ * `src/main.ts`, its own HTTP client and agents, no nock), bound to 127.0.0.1 (HOST). The environment is the runner's minus every variable the
  * gateway reads, plus what the test states, so a test names every setting it relies on.
  *
  * Also: a node:http client with a big keep-alive pool for many operations at once, and readers
@@ -27,8 +26,6 @@ export interface RealGateway {
   url: string;
   /** e.g. `http://127.0.0.1:41235`: `/readyz`, `/healthz` (and `/metrics` until ADMIN_PORT moves it). */
   origin: string;
-  /** Every port the process listens on (the gateway's and, once there is one, the admin port). */
-  ports: () => number[];
   stdout: () => string;
   stderr: () => string;
   /** The JSON log lines so far, parsed. */
@@ -47,15 +44,15 @@ export async function stopAllGateways(): Promise<void> {
 }
 
 /**
- * Starts `src/main.ts` with ZOHO_API_URL = `zohoApiUrl`, PORT 0 (and ADMIN_PORT 0), plus `env`;
+ * Starts `src/main.ts` with ZOHO_API_URL = `zohoApiUrl`, HOST 127.0.0.1, PORT 0, plus `env`;
  * resolves once it has printed its URL.
  */
 export async function startRealGateway(zohoApiUrl: string, env: Record<string, string> = {}): Promise<RealGateway> {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES, 'NODE_OPTIONS']) delete base[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/loopback-gateway.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...base, PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'info', ZOHO_API_URL: zohoApiUrl, ...env },
+    env: { ...base, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ZOHO_API_URL: zohoApiUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -77,13 +74,11 @@ export async function startRealGateway(zohoApiUrl: string, env: Record<string, s
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  // It prints `localhost`; it listens on 127.0.0.1 only (localhost may resolve to ::1 first).
-  const url = printed.replace('//localhost:', '//127.0.0.1:');
+  const url = printed;
   const gateway: RealGateway = {
     child,
     url,
     origin: new URL(url).origin,
-    ports: () => [...stdout.matchAll(/^loopback-gateway: listening on [^\s]+:(\d+)$/gm)].map((m) => Number(m[1])),
     stdout: () => stdout,
     stderr: () => stderr,
     logs: () =>
@@ -181,15 +176,11 @@ export async function readyz(gateway: { origin: string }): Promise<{ httpStatus:
   return { httpStatus: reply.status, ...(JSON.parse(reply.text) as Record<string, unknown>) };
 }
 
-/** `/metrics` text: on the gateway's port, or on another port of the process (ADMIN_PORT). */
+/** `/metrics` text, from the gateway's port. */
 export async function metricsText(gateway: RealGateway): Promise<string> {
-  const main = Number(new URL(gateway.origin).port);
-  const candidates = [main, ...gateway.ports().filter((port) => port !== main)];
-  for (const port of candidates) {
-    const reply = await request(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
-    if (reply?.status === 200 && /^# HELP /m.test(reply.text)) return reply.text;
-  }
-  throw new Error(`no /metrics on any port of the gateway (${candidates.join(', ')})`);
+  const reply = await request(`${gateway.origin}/metrics`);
+  if (reply.status !== 200) throw new Error(`GET /metrics answered ${reply.status}`);
+  return reply.text;
 }
 
 /** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes; returns whether it held. */

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
   test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, the embedded sandbox on 4010, the upstream limits', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
+      host: '0.0.0.0',
       zohoApiUrl: undefined,
       sandboxPort: 4010,
       zohoTimeoutMs: 10_000,
@@ -33,6 +34,13 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       apollo: undefined,
     });
+  });
+
+  test('HOST: where the gateway listens; an address or host name, nothing else', () => {
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadConfig({ HOST: 'gateway.internal' }).host).toBe('gateway.internal');
+    for (const bad of ['127.0.0.1 8080', 'http://0.0.0.0', 'a/b']) expect(configErrorOf({ HOST: bad }).message).toContain('HOST');
   });
 
   test('bad resilience, shutdown and GraphOS settings fail fast, naming the variable', () => {
@@ -56,6 +64,7 @@ describe('loadConfig', () => {
     expect(
       loadConfig({
         PORT: '8080',
+        HOST: '127.0.0.1',
         ZOHO_API_URL: 'https://payments.zoho.eu/api/v1',
         ZOHO_TIMEOUT_MS: '2500',
         NODE_ENV: 'production',
@@ -73,6 +82,7 @@ describe('loadConfig', () => {
       }),
     ).toEqual({
       port: 8080,
+      host: '127.0.0.1',
       zohoApiUrl: 'https://payments.zoho.eu/api/v1',
       sandboxPort: 4010,
       zohoTimeoutMs: 2500,
