@@ -139,3 +139,24 @@ export async function rejection(promise: Promise<unknown>): Promise<GraphQLError
   expect(error).toBeInstanceOf(GraphQLError);
   return error as GraphQLError;
 }
+
+/** Runs `fn` with a trap on Zoho's origin for every method and path; fails the test if the gateway called Zoho at all. */
+export async function withoutUpstreamCalls<T>(fn: () => Promise<T>): Promise<T> {
+  const calls: string[] = [];
+  const trap = nock(ZOHO_ORIGIN).persist();
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+    trap
+      .intercept(() => true, method)
+      .query(true)
+      .reply(500, (uri) => {
+        calls.push(`${method} ${uri}`);
+        return { code: 'error', message: 'the gateway must not call Zoho here' };
+      });
+  }
+  try {
+    return await fn();
+  } finally {
+    nock.cleanAll();
+    expect(calls).toEqual([]);
+  }
+}

@@ -35,7 +35,7 @@ import {
 import nock from 'nock';
 import { OPERATION_LIMITS } from '../../src/operation-limits';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
-import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, ZOHO_ORIGIN, captureLogger, seed, zoho } from '../helpers';
+import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, captureLogger, seed, zoho, withoutUpstreamCalls } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
 import { ACCOUNT, FULL, useSandbox } from '../sandbox/harness';
 
@@ -125,29 +125,6 @@ const zohoServesMethods = (times: number) =>
     .times(times)
     .reply(200, (uri) => methodReply(idIn(uri)));
 
-/**
- * Runs `fn` with a trap on Zoho's origin for every method and path; fails the test if the gateway
- * called Zoho at all.
- */
-async function withoutUpstreamCalls<T>(fn: () => Promise<T>): Promise<T> {
-  const calls: string[] = [];
-  const trap = nock(ZOHO_ORIGIN).persist();
-  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-    trap
-      .intercept(() => true, method)
-      .query(true)
-      .reply(500, (uri) => {
-        calls.push(`${method} ${uri}`);
-        return { code: 'error', message: 'the gateway must not call Zoho here' };
-      });
-  }
-  try {
-    return await fn();
-  } finally {
-    nock.cleanAll();
-    expect(calls).toEqual([]);
-  }
-}
 
 /** POSTs an operation as the test caller. */
 const post = (gw: RunningGateway, query: string, variables?: Json, operationName?: string) =>

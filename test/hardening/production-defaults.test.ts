@@ -28,10 +28,10 @@ import {
   NOW,
   TOKEN,
   ZOHO_API_URL,
-  ZOHO_ORIGIN,
   captureLogger,
   seed,
   zoho,
+  withoutUpstreamCalls,
 } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
@@ -114,26 +114,6 @@ function methodReply(id: string, patch: Json = {}): Json {
 const zohoServesPaymentMethod = (patch: Json = {}) =>
   zoho().get(PM_PATH).query({ account_id: ACCOUNT_ID }).reply(200, methodReply(PM_ID, patch));
 
-/** Runs `fn` with a trap on Zoho's origin; fails the test if the gateway called Zoho at all. */
-async function withoutUpstreamCalls<T>(fn: () => Promise<T>): Promise<T> {
-  const calls: string[] = [];
-  const trap = nock(ZOHO_ORIGIN).persist();
-  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-    trap
-      .intercept(() => true, method)
-      .query(true)
-      .reply(500, (uri) => {
-        calls.push(`${method} ${uri}`);
-        return { code: 'error', message: 'the gateway must not call Zoho here' };
-      });
-  }
-  try {
-    return await fn();
-  } finally {
-    nock.cleanAll();
-    expect(calls).toEqual([]);
-  }
-}
 
 const graphQLGetUrl = (url: string, query: string) => {
   const u = new URL(url);

@@ -21,7 +21,7 @@ import nock from 'nock';
 import { estimateUpstreamCalls } from '../../src/http/upstream-call-estimate';
 import { buildSchema } from '../../src/schema';
 import { startGateway, type RunningGateway } from '../../src/server';
-import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, ZOHO_ORIGIN, captureLogger, seed, zoho } from '../helpers';
+import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, captureLogger, seed, zoho, withoutUpstreamCalls } from '../helpers';
 import { jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
 type Json = Record<string, unknown>;
@@ -234,26 +234,6 @@ function zohoServesMethods(methodIds: string[]): void {
   }
 }
 
-/** Runs `fn` with a trap on Zoho's origin for every method and path; fails if anything called Zoho. */
-async function withoutUpstreamCalls<T>(fn: () => Promise<T>): Promise<T> {
-  const calls: string[] = [];
-  const trap = nock(ZOHO_ORIGIN).persist();
-  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-    trap
-      .intercept(() => true, method)
-      .query(true)
-      .reply(500, (uri) => {
-        calls.push(`${method} ${uri}`);
-        return { code: 'error', message: 'the gateway must not call Zoho here' };
-      });
-  }
-  try {
-    return await fn();
-  } finally {
-    nock.cleanAll();
-    expect(calls).toEqual([]);
-  }
-}
 
 interface Body {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
