@@ -36,7 +36,7 @@ import {
   type GatewayProcess,
   type ManagedProcess,
   type SandboxProcess,
-} from '../integration/processes';
+} from '../support/processes';
 
 jest.setTimeout(30_000);
 

@@ -30,7 +30,7 @@ import {
   stopAllProcesses,
   type GatewayProcess,
   type SandboxProcess,
-} from './processes';
+} from '../support/processes';
 
 jest.setTimeout(30_000);
 

@@ -27,7 +27,7 @@ import {
   stopAllProcesses,
   waitForStdout,
   type GatewayProcess,
-} from './processes';
+} from '../support/processes';
 
 jest.setTimeout(30_000);
 

@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { SANDBOX_VARIABLES } from '../../sandbox/config';
 import { CONFIG_VARIABLES } from '../../src/config';
-import { gatewayUrlFrom } from '../integration/processes';
+import { gatewayUrlFrom } from './processes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
