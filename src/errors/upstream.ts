@@ -142,7 +142,9 @@ export function errorFromUpstreamFailure(error: UpstreamError, secrets: readonly
         upstreamCode: safeUpstreamCode(failure.zohoCode, secrets),
       });
     case 'transport':
-      return upstreamError('Zoho Payments could not be reached, or sent no usable reply. Try again later.');
+      return upstreamError(
+        "Zoho Payments could not be reached, or sent no usable reply. Try again later; if it persists, give the gateway's operator this error's requestId: the cause is in the gateway's log.",
+      );
     case 'timeout':
       return upstreamTimeout(failure.timeoutMs);
     case 'circuit-open':
