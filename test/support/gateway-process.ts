@@ -1,30 +1,23 @@
 /**
  * The real gateway against a Zoho stand-in, as a process of its own (what production runs:
- * `src/main.ts`, its own HTTP client and agents, no nock), bound to 127.0.0.1 (HOST). The environment is the runner's minus every variable the
- * gateway reads, plus what the test states, so a test names every setting it relies on.
+ * `src/main.ts`, its own HTTP client and agents, no nock), bound to 127.0.0.1 (HOST), started by
+ * processes.ts: the environment is the runner's minus every variable the gateway reads, plus
+ * what the test states, so a test names every setting it relies on.
  *
  * Also: a node:http client with a big keep-alive pool for many operations at once, and readers
  * of `/readyz`, `/metrics` and the gateway's JSON log lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
-import { SANDBOX_VARIABLES } from '../../sandbox/config';
-import { CONFIG_VARIABLES } from '../../src/config';
-import { gatewayUrlFrom } from './processes';
+import { startGatewayProcess, stopAllProcesses } from './processes';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-/** For `nock.enableNetConnect`: every server here is on 127.0.0.1 (or named localhost). */
-export const LOOPBACK = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
-
-const READY_TIMEOUT_MS = 30_000;
+export { LOOPBACK } from './processes';
 
 export interface RealGateway {
   child: ChildProcess;
   /** e.g. `http://127.0.0.1:41235/graphql`. */
   url: string;
-  /** e.g. `http://127.0.0.1:41235`: `/readyz`, `/healthz` (and `/metrics` until ADMIN_PORT moves it). */
+  /** e.g. `http://127.0.0.1:41235`: `/readyz`, `/healthz`, `/metrics`. */
   origin: string;
   stdout: () => string;
   stderr: () => string;
@@ -33,56 +26,23 @@ export interface RealGateway {
   stop: () => Promise<void>;
 }
 
-const running = new Set<RealGateway>();
-process.once('exit', () => {
-  for (const gateway of running) gateway.child.kill('SIGKILL');
-});
-
-/** Stops every gateway these helpers started (afterAll). */
-export async function stopAllGateways(): Promise<void> {
-  await Promise.all([...running].map((gateway) => gateway.stop()));
-}
+/** Stops every gateway (and every other process) the helpers started (afterAll). */
+export const stopAllGateways = stopAllProcesses;
 
 /**
- * Starts `src/main.ts` with ZOHO_API_URL = `zohoApiUrl`, HOST 127.0.0.1, PORT 0, plus `env`;
- * resolves once it has printed its URL.
+ * Starts `src/main.ts` (startGatewayProcess) with ZOHO_API_URL = `zohoApiUrl`, HOST 127.0.0.1,
+ * PORT 0 and info logs, plus `env`; resolves once it has printed its URL.
  */
 export async function startRealGateway(zohoApiUrl: string, env: Record<string, string> = {}): Promise<RealGateway> {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES, 'NODE_OPTIONS']) delete base[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...base, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ZOHO_API_URL: zohoApiUrl, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let printed: string | undefined;
-  while (!(printed = gatewayUrlFrom(stdout))) {
-    if (hasExited || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(
-        `the gateway ${hasExited ? `exited (code ${child.exitCode})` : `was not ready within ${READY_TIMEOUT_MS} ms`}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  const url = printed;
-  const gateway: RealGateway = {
-    child,
-    url,
-    origin: new URL(url).origin,
-    stdout: () => stdout,
-    stderr: () => stderr,
+  const proc = await startGatewayProcess({ HOST: '127.0.0.1', LOG_LEVEL: 'info', ZOHO_API_URL: zohoApiUrl, ...env });
+  return {
+    child: proc.child,
+    url: proc.url,
+    origin: proc.origin,
+    stdout: () => proc.stdout,
+    stderr: () => proc.stderr,
     logs: () =>
-      stdout
+      proc.stdout
         .split('\n')
         .filter((line) => line.startsWith('{') && line.endsWith('}'))
         .flatMap((line) => {
@@ -93,16 +53,9 @@ export async function startRealGateway(zohoApiUrl: string, env: Record<string, s
           }
         }),
     stop: async () => {
-      running.delete(gateway);
-      if (hasExited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      await proc.stop('SIGTERM', 5_000).catch(() => proc.child.kill('SIGKILL'));
     },
   };
-  running.add(gateway);
-  return gateway;
 }
 
 export interface Reply {
