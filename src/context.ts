@@ -15,9 +15,9 @@ import { credentialsFromHeaders } from './credentials';
 import { ZohoPaymentsAPI, type UnsentCall, type UpstreamCall } from './datasources/ZohoPaymentsAPI';
 import { createLoaders, type Loaders } from './datasources/loaders';
 import { OperationGuard } from './datasources/operation-guard';
-import type { Logger } from './logger';
-import type { GatewayMetrics } from './metrics';
-import { currentRequestScope, requestIdFrom } from './request-scope';
+import type { Logger } from './observability/logger';
+import type { GatewayMetrics } from './observability/metrics';
+import { currentRequestScope, requestIdFrom } from './http/request-scope';
 import type { UpstreamPolicy } from './datasources/upstream-policy';
 
 export interface GatewayContext {

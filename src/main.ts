@@ -4,8 +4,8 @@
  * lets in-flight operations finish (at most SHUTDOWN_GRACE_MS), and the process exits 0.
  */
 import { ConfigError, loadConfig } from './config';
-import { startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
-import { createLogger } from './logger';
+import { startEmbeddedSandbox, type EmbeddedSandbox } from '../sandbox/embedded';
+import { createLogger } from './observability/logger';
 import { startGateway } from './server';
 
 async function main(): Promise<void> {

@@ -28,13 +28,13 @@ import { createZohoHttpClient } from './datasources/http-client';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
-import { KnownOperationTypesRule } from './known-operation-types';
-import type { Logger } from './logger';
-import { GatewayMetrics } from './metrics';
-import { OPERATION_LIMITS, operationLimits } from './operation-limits';
-import { operationReportPlugin } from './plugins/operationReport';
-import { redactSecrets } from './redaction';
-import { assignRequestId, currentRequestScope, enterRequestScope } from './request-scope';
+import { KnownOperationTypesRule } from './http/known-operation-types';
+import type { Logger } from './observability/logger';
+import { GatewayMetrics } from './observability/metrics';
+import { OPERATION_LIMITS, operationLimits } from './http/operation-limits';
+import { operationReportPlugin } from './observability/operation-report';
+import { redactSecrets } from './observability/redaction';
+import { assignRequestId, currentRequestScope, enterRequestScope } from './http/request-scope';
 import { buildSchema } from './schema';
 
 export interface GatewayOptions {

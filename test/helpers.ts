@@ -17,8 +17,8 @@ import {
   UpstreamPolicy,
   type UpstreamPolicyOptions,
 } from '../src/datasources/upstream-policy';
-import { requestIdFrom, runInRequestScope } from '../src/request-scope';
-import { createLogger, type Logger } from '../src/logger';
+import { requestIdFrom, runInRequestScope } from '../src/http/request-scope';
+import { createLogger, type Logger } from '../src/observability/logger';
 import { createApolloServer } from '../src/server';
 
 export const ZOHO_ORIGIN = 'https://payments.zoho.com';

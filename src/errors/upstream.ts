@@ -5,7 +5,7 @@
 import { GraphQLError } from 'graphql';
 import { ZOHO_ENDPOINTS, type ZohoEndpoint } from '../datasources/endpoints';
 import type { UpstreamError } from '../datasources/upstream-failure';
-import { redactSecrets } from '../redaction';
+import { redactSecrets } from '../observability/redaction';
 import {
   badUserInput,
   forbidden,

@@ -3,7 +3,7 @@
  * know becomes the given fallback (UNKNOWN where the enum has it) and is logged once per process
  * as a warning, so a new Zoho value never crashes a query.
  */
-import type { Logger } from '../logger';
+import type { Logger } from '../observability/logger';
 
 const warned = new Set<string>();
 const MAX_WARNED = 1000;

@@ -46,7 +46,7 @@ import {
   siblingVariablesPath,
   type Variables,
 } from '../../scripts/run-operation';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import { buildSchema } from '../../src/schema';
 import { startGateway, type RunningGateway } from '../../src/server';
 import { jsonOf, postGraphQL } from '../http-client';

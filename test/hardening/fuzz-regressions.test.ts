@@ -9,7 +9,7 @@
  *   execution as INTERNAL_SERVER_ERROR, logged as an unexpected error.
  */
 import nock from 'nock';
-import { redactSecrets } from '../../src/redaction';
+import { redactSecrets } from '../../src/observability/redaction';
 import { startGateway, type RunningGateway } from '../../src/server';
 import { NOW, ZOHO_API_URL, captureLogger } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';

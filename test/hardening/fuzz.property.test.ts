@@ -35,7 +35,7 @@ import vm from 'node:vm';
 import fc from 'fast-check';
 import nock from 'nock';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
 import { httpRequest, type HttpReply } from '../http-client';
 

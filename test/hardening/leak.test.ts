@@ -1,6 +1,6 @@
 /**
  * No secret leaves the gateway (contract.md, Errors: "every error ... never a token, a full
- * card/account number or a stack trace in production"; the logger's promise in src/logger.ts).
+ * card/account number or a stack trace in production"; the logger's promise in src/observability/logger.ts).
  *
  * Every operation of the contract (paymentMethod, paymentMethods, paymentMethodSession with its
  * paymentMethod, createPaymentMethodSession, updatePaymentMethod for a card and an ACH account,
@@ -29,7 +29,7 @@
  */
 import nock from 'nock';
 import { resetUnknownEnumWarnings } from '../../src/mapping/enums';
-import { luhnValid, routingNumberValid } from '../../src/redaction';
+import { luhnValid, routingNumberValid } from '../../src/observability/redaction';
 import { startGateway, type RunningGateway } from '../../src/server';
 import { achPaymentMethod } from '../fixtures/payment-methods';
 import { ACCOUNT_ID, captureLogger, NOW, seed, zoho, ZOHO_API_URL } from '../helpers';

@@ -1,5 +1,5 @@
 /**
- * Hardening: the operation limits (src/operation-limits.ts) over real HTTP. A gateway started with
+ * Hardening: the operation limits (src/http/operation-limits.ts) over real HTTP. A gateway started with
  * `startGateway` on 127.0.0.1 (port 0), Zoho mocked by nock.
  *
  * For every limit:
@@ -33,7 +33,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import nock from 'nock';
-import { OPERATION_LIMITS } from '../../src/operation-limits';
+import { OPERATION_LIMITS } from '../../src/http/operation-limits';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
 import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, captureLogger, seed, zoho, withoutUpstreamCalls } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';

@@ -30,7 +30,7 @@ import vm from 'node:vm';
 import nock from 'nock';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import type { UpstreamPolicyOptions } from '../../src/datasources/upstream-policy';
-import { GatewayMetrics } from '../../src/metrics';
+import { GatewayMetrics } from '../../src/observability/metrics';
 import { startGateway, type RunningGateway } from '../../src/server';
 import { captureLogger } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL } from '../http-client';

@@ -33,7 +33,7 @@ jest.setTimeout(30_000);
 
 const FIXTURE_CARD = '1987000000724211';
 const OPEN_SESSION = '1987000000724210';
-/** The last line of the banner (src/embedded-sandbox.ts): once it is out, the banner is complete. */
+/** The last line of the banner (sandbox/embedded.ts): once it is out, the banner is complete. */
 const BANNER_END = /Complete a session as a customer would, and inject faults: (http:\/\/\S+)\/__sandbox\/ /;
 
 let gateway: GatewayProcess;

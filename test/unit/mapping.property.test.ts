@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { parseRetryAfter, safeUpstreamMessage } from '../../src/errors';
 import type { UpdatePaymentMethodInput } from '../../src/generated/graphql';
-import type { Logger } from '../../src/logger';
+import type { Logger } from '../../src/observability/logger';
 import {
   expiryMonthFromZoho,
   expiryMonthToZoho,

@@ -1,10 +1,10 @@
 /**
- * src/redaction.ts and the logger built on it: tokens, card numbers and routing numbers are found
+ * src/observability/redaction.ts and the logger built on it: tokens, card numbers and routing numbers are found
  * by their shape and masked to their last four digits, in any text and in every log line.
  */
 import fc from 'fast-check';
-import { containsSecrets, luhnValid, redactSecrets, routingNumberValid } from '../../src/redaction';
-import { runInRequestScope } from '../../src/request-scope';
+import { containsSecrets, luhnValid, redactSecrets, routingNumberValid } from '../../src/observability/redaction';
+import { runInRequestScope } from '../../src/http/request-scope';
 import { captureLogger } from '../helpers';
 
 /** 8 random digits and the ninth that makes an ABA checksum pass. */

@@ -11,8 +11,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { callerSecretsFrom } from './credentials';
-import { containsSecrets } from './redaction';
+import { callerSecretsFrom } from '../credentials';
+import { containsSecrets } from '../observability/redaction';
 
 /** What the scope of one HTTP request holds. */
 export interface RequestScope {

@@ -9,7 +9,7 @@
  */
 import pino, { stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { redactSecrets } from './redaction';
-import { currentRequestScope } from './request-scope';
+import { currentRequestScope } from '../http/request-scope';
 
 export type { Logger };
 

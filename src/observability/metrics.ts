@@ -8,8 +8,8 @@
  * endpoints; a status is an HTTP status or "error".
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UnsentCall, UpstreamCall } from './datasources/ZohoPaymentsAPI';
-import type { CircuitStateName } from './datasources/upstream-policy';
+import type { UnsentCall, UpstreamCall } from '../datasources/ZohoPaymentsAPI';
+import type { CircuitStateName } from '../datasources/upstream-policy';
 import { containsSecrets } from './redaction';
 
 const MAX_OPERATION_NAMES = 200;

@@ -3,8 +3,8 @@
  * (sandbox/README.md), started in this process on loopback, with what a newcomer needs to query
  * it: the test credentials, an example operation for Apollo Sandbox, and a banner.
  */
-import { SANDBOX_ACCOUNT_ID } from '../sandbox/fixtures';
-import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { SANDBOX_ACCOUNT_ID } from './fixtures';
+import { startSandbox, type RunningSandbox } from './server';
 
 /** The public test token with every scope (`sandbox_read` has READ only). */
 export const SANDBOX_TOKEN = 'sandbox_full';

@@ -6,7 +6,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
-import type { GatewayMetrics } from '../metrics';
+import type { GatewayMetrics } from './metrics';
 
 export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
