@@ -1,5 +1,5 @@
 import type { CustomerResolvers } from '../generated/graphql';
-import { isZohoId } from '../validation';
+import { isZohoId } from '../errors/validation';
 
 export const Customer: CustomerResolvers = {
   // No Zoho endpoint reads a customer: a reference resolves to its id, and other subgraphs add the

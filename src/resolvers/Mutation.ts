@@ -6,8 +6,8 @@ import {
   validateDeletePaymentMethodInput,
   validateUpdatePaymentMethodInput,
   type ValidUpdatePaymentMethodInput,
-} from '../validation';
-import { userErrorFromUpstream } from './user-errors';
+} from '../errors/validation';
+import { userErrorFromUpstream } from '../errors/user-errors';
 
 export const Mutation: MutationResolvers = {
   createPaymentMethodSession: async (_, { input }, { dataSources }) => {

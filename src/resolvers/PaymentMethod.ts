@@ -4,7 +4,7 @@ import type { PaymentMethodResolvers, PaymentMethodStatus, PaymentMethodType } f
 import type { ZohoPaymentMethod, ZohoPaymentMethodRef } from '../datasources/zoho-types';
 import { toSchemaEnum } from '../mapping/enums';
 import { zohoTime } from '../mapping/zoho-time';
-import { isZohoId } from '../validation';
+import { isZohoId } from '../errors/validation';
 
 const STATUSES: readonly PaymentMethodStatus[] = ['ACTIVE', 'EXPIRED', 'BLOCKED', 'PROCESSING', 'DELETED'];
 

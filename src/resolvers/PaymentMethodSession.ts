@@ -1,7 +1,7 @@
 import type { PaymentMethodSessionResolvers, PaymentMethodSessionStatus } from '../generated/graphql';
 import { toSchemaEnum } from '../mapping/enums';
 import { zohoTime } from '../mapping/zoho-time';
-import { isZohoId } from '../validation';
+import { isZohoId } from '../errors/validation';
 
 const STATUSES: readonly PaymentMethodSessionStatus[] = ['CREATED', 'SUCCEEDED', 'FAILED', 'EXPIRED'];
 

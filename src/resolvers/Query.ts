@@ -1,5 +1,5 @@
 import type { QueryResolvers } from '../generated/graphql';
-import { parseIdArgument, parseIdListArgument } from '../validation';
+import { parseIdArgument, parseIdListArgument } from '../errors/validation';
 
 export const Query: QueryResolvers = {
   paymentMethodSession: (_, { id }, { loaders }) =>

@@ -24,7 +24,7 @@ import {
   validateCreatePaymentMethodSessionInput,
   validateDeletePaymentMethodInput,
   validateUpdatePaymentMethodInput,
-} from '../../src/validation';
+} from '../../src/errors/validation';
 import { NOW } from '../helpers';
 
 const ID = /^\d{1,19}$/;

@@ -3,7 +3,7 @@
  * Anything else is not the caller's mistake and stays a GraphQL error.
  */
 import { GraphQLError } from 'graphql';
-import { errorCodeOf } from '../errors';
+import { errorCodeOf } from './codes';
 import type { UserError, UserErrorCode } from '../generated/graphql';
 
 /** Zoho error codes (contract.md, Errors) that mean the input is wrong in a known way. */
