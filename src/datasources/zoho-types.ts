@@ -67,30 +67,58 @@ export const zohoBillingAddressSchema = z.object({
   postal_code: optionalString,
 });
 
-/** A payment method as `GET /paymentmethods/{id}` and `PUT /paymentmethods/{id}` return it. */
-export const zohoPaymentMethodSchema = z
-  .object({
-    payment_method_id: zohoId,
-    customer_id: zohoId,
-    customer_name: optionalString,
-    customer_email: optionalString,
-    type: zohoEnumString,
-    card: zohoCardSchema.nullish(),
-    ach_debit: zohoAchDebitSchema.nullish(),
-    status: zohoEnumString,
-    currency: optionalString,
-    billing_address: zohoBillingAddressSchema.nullish(),
-    created_time: zohoTimestamp,
-    last_modified_time: zohoTimestamp.nullish(),
-  })
-  .refine((pm) => pm.type.toLowerCase() !== 'card' || pm.card != null, {
-    message: 'a card payment method carries a card object',
-    path: ['card'],
-  })
-  .refine((pm) => pm.type.toLowerCase() !== 'ach_debit' || pm.ach_debit != null, {
-    message: 'an ach_debit payment method carries an ach_debit object',
-    path: ['ach_debit'],
-  });
+/** Zoho's payment method types that this gateway knows (the seeds: "e.g. card or ach_debit", an open list). */
+export const KNOWN_PAYMENT_METHOD_TYPES = ['card', 'ach_debit'] as const;
+export type KnownPaymentMethodType = (typeof KNOWN_PAYMENT_METHOD_TYPES)[number];
+
+/** Zoho's `type` as one this gateway knows (any case, spaces around), or undefined for any other. */
+export function knownPaymentMethodType(type: string | null | undefined): KnownPaymentMethodType | undefined {
+  const lower = type?.trim().toLowerCase();
+  return KNOWN_PAYMENT_METHOD_TYPES.find((known) => known === lower);
+}
+
+/**
+ * Keeps only the details object of the method's own type (`card` of a card, `ach_debit` of an
+ * ACH account), so that only that one is checked. A type Zoho adds later reads as a payment
+ * method whatever details it carries (its own `upi: {...}`, or a `card` of another shape).
+ */
+function ownDetailsOnly(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const { card, ach_debit, ...rest } = raw as Record<string, unknown>;
+  const type = knownPaymentMethodType(typeof rest['type'] === 'string' ? rest['type'] : undefined);
+  return { ...rest, ...(type === 'card' && { card }), ...(type === 'ach_debit' && { ach_debit }) };
+}
+
+/**
+ * A payment method as `GET /paymentmethods/{id}` and `PUT /paymentmethods/{id}` return it: of a
+ * known type with its details object, or of any other type (the resolvers answer it as UNKNOWN).
+ */
+export const zohoPaymentMethodSchema = z.preprocess(
+  ownDetailsOnly,
+  z
+    .object({
+      payment_method_id: zohoId,
+      customer_id: zohoId,
+      customer_name: optionalString,
+      customer_email: optionalString,
+      type: zohoEnumString,
+      card: zohoCardSchema.nullish(),
+      ach_debit: zohoAchDebitSchema.nullish(),
+      status: zohoEnumString,
+      currency: optionalString,
+      billing_address: zohoBillingAddressSchema.nullish(),
+      created_time: zohoTimestamp,
+      last_modified_time: zohoTimestamp.nullish(),
+    })
+    .refine((pm) => knownPaymentMethodType(pm.type) !== 'card' || pm.card != null, {
+      message: 'a card payment method carries a card object',
+      path: ['card'],
+    })
+    .refine((pm) => knownPaymentMethodType(pm.type) !== 'ach_debit' || pm.ach_debit != null, {
+      message: 'an ach_debit payment method carries an ach_debit object',
+      path: ['ach_debit'],
+    }),
+);
 
 /** The partial payment method embedded in a retrieved session. */
 export const zohoSessionPaymentMethodSchema = z.object({
@@ -153,7 +181,8 @@ export interface ZohoCreatePaymentMethodSessionRequest {
 
 /** Body of `PUT /paymentmethods/{id}`. */
 export interface ZohoUpdatePaymentMethodRequest {
-  type: 'card' | 'ach_debit';
+  /** The method's own type, as its GET said: `card`, `ach_debit`, or a type Zoho added later, verbatim. */
+  type: string;
   card?: { expiry_month: string; expiry_year: string };
   ach_debit?: { account_holder_type: 'individual' | 'company' };
   billing_address?: {

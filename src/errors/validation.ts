@@ -110,7 +110,11 @@ function updatePaymentMethodSchema(now: Date) {
       id: zohoIdInput,
       card: cardUpdateSchema(now).nullish().transform((v) => v ?? undefined),
       achDebit: z
-        .object({ accountHolderType: z.enum(['INDIVIDUAL', 'COMPANY']) })
+        .object({
+          accountHolderType: z.enum(['INDIVIDUAL', 'COMPANY'], {
+            message: 'The account holder type must be INDIVIDUAL or COMPANY (UNKNOWN is only ever an answer).',
+          }),
+        })
         .nullish()
         .transform((v) => v ?? undefined),
       billingAddress: billingAddressSchema.nullish().transform((v) => v ?? undefined),

@@ -35,14 +35,22 @@ export type AccountHolderType =
   /** A company. */
   | 'COMPANY'
   /** A person. */
-  | 'INDIVIDUAL';
+  | 'INDIVIDUAL'
+  /**
+   * A holder type Zoho sent that this gateway does not know yet (it is logged). Only ever an
+   * answer: as input (`AchDebitUpdateInput.accountHolderType`) it is an INVALID user error.
+   */
+  | 'UNKNOWN';
 
 /** A US bank account debited through ACH, as far as it may be shown: never its full number. */
 export type AchDebitDetails = {
   __typename?: 'AchDebitDetails';
   /** The name of the account's holder, or null when not given. */
   accountHolderName: Maybe<Scalars['String']['output']>;
-  /** Whether the account belongs to a person or a company, or null when not given. */
+  /**
+   * Whether the account belongs to a person or a company; UNKNOWN for a holder type this gateway
+   * does not know yet; null when Zoho does not say.
+   */
   accountHolderType: Maybe<AccountHolderType>;
   /** The kind of account as Zoho names it, e.g. `savings` or `checking`; null when not given. */
   accountType: Maybe<Scalars['String']['output']>;
@@ -56,7 +64,7 @@ export type AchDebitDetails = {
 
 /** An ACH account's new holder type. */
 export type AchDebitUpdateInput = {
-  /** Whether the account belongs to a person or a company. */
+  /** Whether the account belongs to a person or a company: INDIVIDUAL or COMPANY (UNKNOWN is refused as INVALID). */
   accountHolderType: AccountHolderType;
 };
 
@@ -105,17 +113,22 @@ export type CardCheckResult =
   | 'PASS'
   /** The issuer could not check the value. */
   | 'UNAVAILABLE'
-  /** The value was not checked (or Zoho sent a result this gateway does not know; it is logged). */
-  | 'UNCHECKED';
+  /** Zoho says the value was not checked. */
+  | 'UNCHECKED'
+  /**
+   * Zoho did not say, or sent a result this gateway does not know yet (that one is logged). Not the
+   * same as UNCHECKED: the check may well have run.
+   */
+  | 'UNKNOWN';
 
 /** What the card's issuer said about the details entered with the card. */
 export type CardChecks = {
   __typename?: 'CardChecks';
-  /** The check of the billing address's first line. */
+  /** The check of the billing address's first line; UNKNOWN when Zoho does not say. */
   addressLine: CardCheckResult;
-  /** The check of the card's security code. */
+  /** The check of the card's security code; UNKNOWN when Zoho does not say. */
   cvc: CardCheckResult;
-  /** The check of the billing postal code. */
+  /** The check of the billing postal code; UNKNOWN when Zoho does not say. */
   postalCode: CardCheckResult;
 };
 
@@ -256,20 +269,32 @@ export type PaymentMethod = {
   currency: Maybe<Scalars['Currency']['output']>;
   /** The customer the payment method belongs to. */
   customer: Customer;
-  /** The card or ACH account itself: `CardDetails` when `type` is CARD, `AchDebitDetails` when ACH_DEBIT. */
+  /**
+   * The card or ACH account itself: `CardDetails` when `type` is CARD, `AchDebitDetails` when
+   * ACH_DEBIT, `UnknownPaymentMethodDetails` when UNKNOWN. Select every member with
+   * `... on <Type>`: more members may be added as Zoho adds kinds of payment method.
+   */
   details: PaymentMethodDetails;
   /** The payment method's Zoho id: a decimal string of up to 19 digits. */
   id: Scalars['ID']['output'];
   /** Whether the payment method can be used. */
   status: PaymentMethodStatus;
-  /** Whether this is a card or an ACH debit account; `details` holds the matching type. */
+  /**
+   * Whether this is a card or an ACH debit account; `details` holds the matching type. UNKNOWN for
+   * a kind of payment method Zoho added after this gateway was built: handle it (e.g. show it as
+   * "other payment method") rather than failing.
+   */
   type: PaymentMethodType;
   /** When the payment method last changed, or null when Zoho does not say. */
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
-/** The card or ACH account behind a payment method. */
-export type PaymentMethodDetails = AchDebitDetails | CardDetails;
+/**
+ * The card or ACH account behind a payment method. Members may be added as Zoho adds kinds of
+ * payment method; a client should select each member it shows and treat any other `__typename`
+ * (today `UnknownPaymentMethodDetails`) as "another kind of payment method".
+ */
+export type PaymentMethodDetails = AchDebitDetails | CardDetails | UnknownPaymentMethodDetails;
 
 /**
  * A temporary, secure session in which a customer enters a payment method (in Zoho's payment
@@ -324,7 +349,12 @@ export type PaymentMethodType =
   /** A US bank account debited through ACH. */
   | 'ACH_DEBIT'
   /** A credit or debit card. */
-  | 'CARD';
+  | 'CARD'
+  /**
+   * A kind of payment method Zoho added that this gateway does not know yet (it is logged): its
+   * `details` are `UnknownPaymentMethodDetails`, which carry Zoho's own name for the kind.
+   */
+  | 'UNKNOWN';
 
 /**
  * The entry points for reading payment methods and the sessions that collect them.
@@ -382,6 +412,17 @@ export type QueryPaymentMethodSessionArgs = {
  */
 export type QueryPaymentMethodsArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+/**
+ * A payment method of a kind Zoho added after this gateway was built (neither a card nor an ACH
+ * debit account). Only Zoho's name for the kind is passed on; its other fields are not, until the
+ * gateway learns the kind.
+ */
+export type UnknownPaymentMethodDetails = {
+  __typename?: 'UnknownPaymentMethodDetails';
+  /** Zoho's own `type` string for this payment method, exactly as Zoho sent it, e.g. `upi`. */
+  upstreamType: Scalars['String']['output'];
 };
 
 /** A change to a payment method: give exactly one of `card` or `achDebit`, matching its type. */
@@ -535,6 +576,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   PaymentMethodDetails:
     | ( ZohoAchDebit & { __typename: 'AchDebitDetails' } )
     | ( ZohoCard & { __typename: 'CardDetails' } )
+    | ( UnknownPaymentMethodDetails & { __typename: 'UnknownPaymentMethodDetails' } )
   ;
 };
 
@@ -569,6 +611,7 @@ export type ResolversTypes = {
   PaymentMethodStatus: PaymentMethodStatus;
   PaymentMethodType: PaymentMethodType;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UnknownPaymentMethodDetails: ResolverTypeWrapper<UnknownPaymentMethodDetails>;
   UpdatePaymentMethodInput: UpdatePaymentMethodInput;
   UpdatePaymentMethodPayload: ResolverTypeWrapper<Omit<UpdatePaymentMethodPayload, 'paymentMethod'> & { paymentMethod?: Maybe<ResolversTypes['PaymentMethod']> }>;
   UserError: ResolverTypeWrapper<UserError>;
@@ -601,6 +644,7 @@ export type ResolversParentTypes = {
   PaymentMethodDetails: ResolversUnionTypes<ResolversParentTypes>['PaymentMethodDetails'];
   PaymentMethodSession: ZohoPaymentMethodSession;
   Query: Record<PropertyKey, never>;
+  UnknownPaymentMethodDetails: UnknownPaymentMethodDetails;
   UpdatePaymentMethodInput: UpdatePaymentMethodInput;
   UpdatePaymentMethodPayload: Omit<UpdatePaymentMethodPayload, 'paymentMethod'> & { paymentMethod?: Maybe<ResolversParentTypes['PaymentMethod']> };
   UserError: UserError;
@@ -691,7 +735,7 @@ export type PaymentMethodResolvers<ContextType = GatewayContext, ParentType exte
 };
 
 export type PaymentMethodDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PaymentMethodDetails'] = ResolversParentTypes['PaymentMethodDetails']> = {
-  __resolveType: TypeResolveFn<'AchDebitDetails' | 'CardDetails', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AchDebitDetails' | 'CardDetails' | 'UnknownPaymentMethodDetails', ParentType, ContextType>;
 };
 
 export type PaymentMethodSessionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PaymentMethodSession'] = ResolversParentTypes['PaymentMethodSession'], FederationReferenceType extends FederationReferenceTypes['PaymentMethodSession'] = FederationReferenceTypes['PaymentMethodSession']> = {
@@ -708,6 +752,11 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   paymentMethod?: Resolver<Maybe<ResolversTypes['PaymentMethod']>, ParentType, ContextType, RequireFields<QueryPaymentMethodArgs, 'id'>>;
   paymentMethodSession?: Resolver<Maybe<ResolversTypes['PaymentMethodSession']>, ParentType, ContextType, RequireFields<QueryPaymentMethodSessionArgs, 'id'>>;
   paymentMethods?: Resolver<Array<Maybe<ResolversTypes['PaymentMethod']>>, ParentType, ContextType, RequireFields<QueryPaymentMethodsArgs, 'ids'>>;
+};
+
+export type UnknownPaymentMethodDetailsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UnknownPaymentMethodDetails'] = ResolversParentTypes['UnknownPaymentMethodDetails']> = {
+  upstreamType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UpdatePaymentMethodPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdatePaymentMethodPayload'] = ResolversParentTypes['UpdatePaymentMethodPayload']> = {
@@ -737,6 +786,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   PaymentMethodDetails?: PaymentMethodDetailsResolvers<ContextType>;
   PaymentMethodSession?: PaymentMethodSessionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  UnknownPaymentMethodDetails?: UnknownPaymentMethodDetailsResolvers<ContextType>;
   UpdatePaymentMethodPayload?: UpdatePaymentMethodPayloadResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 };

@@ -1,7 +1,8 @@
 /**
  * Upstream enum strings -> the schema's enums, case-insensitively. A value the schema does not
  * know becomes the given fallback (UNKNOWN where the enum has it) and is logged once per process
- * as a warning, so a new Zoho value never crashes a query.
+ * as a warning, so a new Zoho value never crashes a query. Other upstream values read from a
+ * closed list (a currency code) use the same logged-once warning (warnUnknownUpstreamValue).
  */
 import type { Logger } from '../observability/logger';
 
@@ -18,26 +19,35 @@ export function toSchemaEnum<T extends string>(
   const upper = (raw ?? '').trim().toUpperCase();
   const known = values.find((value) => value === upper);
   if (known !== undefined) return known;
-  warnUnknown(enumName, raw, fallback, logger);
+  warnUnknownUpstreamValue(enumName, raw, fallback, logger);
   return fallback;
 }
 
-/** Like toSchemaEnum for an optional field: absent stays null, unknown becomes null (logged). */
+/**
+ * Like toSchemaEnum for a value Zoho may leave out: absent (null, undefined or '') is null without
+ * a warning; an unknown value becomes `fallback` (null unless given, e.g. UNKNOWN), logged once.
+ */
 export function toOptionalSchemaEnum<T extends string>(
   raw: string | null | undefined,
   values: readonly T[],
   enumName: string,
   logger: Pick<Logger, 'warn'>,
+  fallback: T | null = null,
 ): T | null {
   if (raw === null || raw === undefined || raw === '') return null;
   const upper = raw.trim().toUpperCase();
   const known = values.find((value) => value === upper);
   if (known !== undefined) return known;
-  warnUnknown(enumName, raw, null, logger);
-  return null;
+  warnUnknownUpstreamValue(enumName, raw, fallback, logger);
+  return fallback;
 }
 
-function warnUnknown(
+/**
+ * Logs, once per process for each `enumName` and value (ignoring case and surrounding spaces), that
+ * Zoho sent a value this gateway does not know and what it answered instead. The value is cut to
+ * 64 characters; the logger's redaction masks anything shaped like a card or account number.
+ */
+export function warnUnknownUpstreamValue(
   enumName: string,
   raw: string | null | undefined,
   mappedTo: string | null,

@@ -1,14 +1,15 @@
 import type { CardCheckResult, CardChecksResolvers } from '../generated/graphql';
-import { toSchemaEnum } from '../mapping/enums';
+import type { Logger } from '../observability/logger';
+import { toOptionalSchemaEnum } from '../mapping/enums';
 
 const RESULTS: readonly CardCheckResult[] = ['PASS', 'FAIL', 'UNAVAILABLE', 'UNCHECKED'];
 
-// An absent or unknown result reads as UNCHECKED (the enum has no UNKNOWN; unknown ones are logged).
+/** An absent check is UNKNOWN (Zoho did not say: not UNCHECKED); an unrecognised one too, logged once. */
+const checkResult = (raw: string | null | undefined, logger: Logger): CardCheckResult =>
+  toOptionalSchemaEnum(raw, RESULTS, 'CardCheckResult', logger, 'UNKNOWN') ?? 'UNKNOWN';
+
 export const CardChecks: CardChecksResolvers = {
-  addressLine: (checks, _, { logger }) =>
-    checks.address_line_check ? toSchemaEnum(checks.address_line_check, RESULTS, 'UNCHECKED', 'CardCheckResult', logger) : 'UNCHECKED',
-  postalCode: (checks, _, { logger }) =>
-    checks.postal_code_check ? toSchemaEnum(checks.postal_code_check, RESULTS, 'UNCHECKED', 'CardCheckResult', logger) : 'UNCHECKED',
-  cvc: (checks, _, { logger }) =>
-    checks.cvc_check ? toSchemaEnum(checks.cvc_check, RESULTS, 'UNCHECKED', 'CardCheckResult', logger) : 'UNCHECKED',
+  addressLine: (checks, _, { logger }) => checkResult(checks.address_line_check, logger),
+  postalCode: (checks, _, { logger }) => checkResult(checks.postal_code_check, logger),
+  cvc: (checks, _, { logger }) => checkResult(checks.cvc_check, logger),
 };

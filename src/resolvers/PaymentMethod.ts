@@ -2,28 +2,31 @@ import { upstreamError } from '../errors';
 import type { GatewayContext } from '../context';
 import type { PaymentMethodResolvers, PaymentMethodStatus, PaymentMethodType } from '../generated/graphql';
 import type { ZohoPaymentMethod, ZohoPaymentMethodRef } from '../datasources/zoho-types';
+import type { Logger } from '../observability/logger';
 import { toSchemaEnum } from '../mapping/enums';
 import { zohoTime } from '../mapping/zoho-time';
 import { isZohoId } from '../errors/validation';
 
 const STATUSES: readonly PaymentMethodStatus[] = ['ACTIVE', 'EXPIRED', 'BLOCKED', 'PROCESSING', 'DELETED'];
+const TYPES: readonly PaymentMethodType[] = ['CARD', 'ACH_DEBIT'];
 
 export const PaymentMethod: PaymentMethodResolvers = {
   // A reference whose id cannot be a Zoho id names nothing: null, without an upstream call.
   // Async, so a credentials error fails this entity alone (not the router's whole `_entities`).
   __resolveReference: async (reference, ctx) => (isZohoId(reference.id) ? ctx.loaders.paymentMethod.load(reference.id) : null),
   id: (pm) => pm.payment_method_id,
-  type: async (pm, _, ctx) => paymentMethodType((pm.type ? pm : await complete(pm, ctx)).type),
+  type: async (pm, _, ctx) => paymentMethodType((pm.type ? pm : await complete(pm, ctx)).type, ctx.logger),
   customer: (pm, _, ctx) => complete(pm, ctx),
   status: async (pm, _, ctx) =>
     toSchemaEnum((pm.status ? pm : await complete(pm, ctx)).status, STATUSES, 'UNKNOWN', 'PaymentMethodStatus', ctx.logger),
   currency: async (pm, _, ctx) => (await complete(pm, ctx)).currency ?? null,
   details: async (pm, _, ctx) => {
     const full = await complete(pm, ctx);
-    const type = paymentMethodType(full.type);
+    const type = paymentMethodType(full.type, ctx.logger);
     // zoho-types checks that a card method carries `card` and an ACH method `ach_debit`.
     if (type === 'CARD' && full.card) return { __typename: 'CardDetails', ...full.card };
     if (type === 'ACH_DEBIT' && full.ach_debit) return { __typename: 'AchDebitDetails', ...full.ach_debit };
+    if (type === 'UNKNOWN') return { __typename: 'UnknownPaymentMethodDetails', upstreamType: full.type };
     throw upstreamError(`Zoho sent payment method ${full.payment_method_id} without its ${full.type} details.`);
   },
   billingAddress: async (pm, _, ctx) => (await complete(pm, ctx)).billing_address ?? null,
@@ -35,12 +38,9 @@ export const PaymentMethod: PaymentMethodResolvers = {
   updatedAt: async (pm, _, ctx) => zohoTime((await complete(pm, ctx)).last_modified_time),
 };
 
-/** Zoho's payment method type; one the schema cannot represent is an upstream error. */
-function paymentMethodType(raw: string | null | undefined): PaymentMethodType {
-  const upper = raw?.toUpperCase();
-  if (upper === 'CARD' || upper === 'ACH_DEBIT') return upper;
-  throw upstreamError(`Zoho sent a payment method type this gateway does not support: ${String(raw).slice(0, 32)}.`);
-}
+/** Zoho's payment method type; one Zoho added later is UNKNOWN (logged once), never an error. */
+const paymentMethodType = (raw: string | null | undefined, logger: Logger): PaymentMethodType =>
+  toSchemaEnum(raw, TYPES, 'UNKNOWN', 'PaymentMethodType', logger);
 
 const isComplete = (pm: ZohoPaymentMethodRef): pm is ZohoPaymentMethod => 'customer_id' in pm;
 

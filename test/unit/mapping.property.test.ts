@@ -287,6 +287,24 @@ describe('enums: case-insensitive, unknown -> fallback, warned once', () => {
       }),
     );
   });
+
+  test('optional enums with an UNKNOWN fallback: absent stays null silently; unknown becomes UNKNOWN, warned once', () => {
+    fc.assert(
+      fc.property(unknownValue, knownInAnyCase, (raw, { value, raw: known }) => {
+        resetUnknownEnumWarnings();
+        const { warn, logger } = spyLogger();
+        for (const absent of [null, undefined, '']) {
+          expect(toOptionalSchemaEnum<Status>(absent, STATUSES, 'CardCheckResult', logger, 'UNKNOWN')).toBeNull();
+        }
+        expect(toOptionalSchemaEnum<Status>(known, STATUSES, 'CardCheckResult', logger, 'UNKNOWN')).toBe(value);
+        expect(warn).not.toHaveBeenCalled();
+        expect(toOptionalSchemaEnum<Status>(raw, STATUSES, 'CardCheckResult', logger, 'UNKNOWN')).toBe('UNKNOWN');
+        expect(toOptionalSchemaEnum<Status>(raw, STATUSES, 'CardCheckResult', logger, 'UNKNOWN')).toBe('UNKNOWN');
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(warn.mock.calls[0]?.[0]).toMatchObject({ enum: 'CardCheckResult', upstreamValue: raw.slice(0, 64), mappedTo: 'UNKNOWN' });
+      }),
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

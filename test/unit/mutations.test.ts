@@ -273,6 +273,7 @@ describe('updatePaymentMethod', () => {
     ['a two-digit year (27)', { id: CARD_ID, card: { expiryMonth: 3, expiryYear: 27 } }, ['input', 'card', 'expiryYear'], 'INVALID'],
     ['an id with letters', { id: 'pm_1987', card: { expiryMonth: 3, expiryYear: 2027 } }, ['input', 'id'], 'INVALID'],
     ['a 20-digit id', { id: '12345678901234567890', card: { expiryMonth: 3, expiryYear: 2027 } }, ['input', 'id'], 'INVALID'],
+    ['the holder type UNKNOWN (an answer only)', { id: ACH_ID, achDebit: { accountHolderType: 'UNKNOWN' } }, ['input', 'achDebit', 'accountHolderType'], 'INVALID'],
     [
       'a city over 255 characters',
       { id: CARD_ID, card: { expiryMonth: 3, expiryYear: 2027 }, billingAddress: { city: 'c'.repeat(256), country: 'US' } },

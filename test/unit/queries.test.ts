@@ -53,6 +53,7 @@ const PM_FIELDS = `
     __typename
     ... on CardDetails { cardholderName last4 expiryMonth expiryYear checks { addressLine postalCode cvc } }
     ... on AchDebitDetails { accountHolderName accountHolderType bankName accountType routingNumber last4 }
+    ... on UnknownPaymentMethodDetails { upstreamType }
   }`;
 const PAYMENT_METHOD = `query ($id: ID!) { paymentMethod(id: $id) { ${PM_FIELDS} } }`;
 const PAYMENT_METHODS = `query ($ids: [ID!]!) { paymentMethods(ids: $ids) { id } }`;
@@ -218,8 +219,9 @@ describe('upstream enum values', () => {
 
   it.each([
     ['PASS', 'Fail', 'unavailable', { addressLine: 'PASS', postalCode: 'FAIL', cvc: 'UNAVAILABLE' }],
-    ['unchecked', null, undefined, { addressLine: 'UNCHECKED', postalCode: 'UNCHECKED', cvc: 'UNCHECKED' }],
-  ])('maps card checks %p, %p, %p case-insensitively (absent is UNCHECKED)', async (a, p, c, expected) => {
+    ['unchecked', null, undefined, { addressLine: 'UNCHECKED', postalCode: 'UNKNOWN', cvc: 'UNKNOWN' }],
+    ['', 'UNCHECKED', 'Pass', { addressLine: 'UNKNOWN', postalCode: 'UNCHECKED', cvc: 'PASS' }],
+  ])('maps card checks %p, %p, %p case-insensitively (absent is UNKNOWN, not UNCHECKED; no warning)', async (a, p, c, expected) => {
     getMethod(CARD_ID).reply(
       200,
       methodReply(card({ card: cardWithChecks({ address_line_check: a, postal_code_check: p, cvc_check: c }) })),
@@ -247,15 +249,33 @@ describe('upstream enum values', () => {
     ]);
   });
 
-  it("maps an unknown card check ('weird') to UNCHECKED and warns once", async () => {
+  it("maps an unknown card check ('weird') to UNKNOWN, not UNCHECKED, and warns once", async () => {
     const checks = { address_line_check: 'weird', postal_code_check: 'weird', cvc_check: 'pass' };
     getMethod(CARD_ID).reply(200, methodReply(card({ card: cardWithChecks(checks) })));
     const r = await run(`{ paymentMethod(id: "${CARD_ID}") { details { ... on CardDetails { checks { addressLine postalCode cvc } } } } }`);
     expect(r).toEqual({
-      data: { paymentMethod: { details: { checks: { addressLine: 'UNCHECKED', postalCode: 'UNCHECKED', cvc: 'PASS' } } } },
+      data: { paymentMethod: { details: { checks: { addressLine: 'UNKNOWN', postalCode: 'UNKNOWN', cvc: 'PASS' } } } },
     });
     expect(warnings(gw)).toEqual([
-      expect.objectContaining({ enum: 'CardCheckResult', upstreamValue: 'weird', mappedTo: 'UNCHECKED' }),
+      expect.objectContaining({ enum: 'CardCheckResult', upstreamValue: 'weird', mappedTo: 'UNKNOWN' }),
+    ]);
+  });
+
+  it("maps an unknown ACH holder type ('trust') to UNKNOWN and warns once; an absent one is null, silently", async () => {
+    const achWith = (holderType: string | undefined) =>
+      methodReply(ach({ ach_debit: { ...(ach()['ach_debit'] as Json), account_holder_type: holderType } }));
+    getMethod(ACH_ID).times(2).reply(200, achWith('trust'));
+    getMethod('42').reply(200, { ...achWith(undefined), payment_method: { ...achWith(undefined).payment_method, payment_method_id: '42' } });
+    const query = `{ a: paymentMethod(id: "${ACH_ID}") { ...holder } b: paymentMethod(id: "42") { ...holder } }
+      fragment holder on PaymentMethod { details { ... on AchDebitDetails { accountHolderType } } }`;
+    expect(await run(query)).toEqual({
+      data: { a: { details: { accountHolderType: 'UNKNOWN' } }, b: { details: { accountHolderType: null } } },
+    });
+    expect(await run(`{ paymentMethod(id: "${ACH_ID}") { details { ... on AchDebitDetails { accountHolderType } } } }`)).toEqual({
+      data: { paymentMethod: { details: { accountHolderType: 'UNKNOWN' } } },
+    });
+    expect(warnings(gw)).toEqual([
+      expect.objectContaining({ enum: 'AccountHolderType', upstreamValue: 'trust', mappedTo: 'UNKNOWN' }),
     ]);
   });
 
@@ -268,6 +288,72 @@ describe('upstream enum values', () => {
     expect(warnings(gw)).toEqual([
       expect.objectContaining({ enum: 'PaymentMethodSessionStatus', upstreamValue: 'pending', mappedTo: 'UNKNOWN' }),
     ]);
+  });
+});
+
+describe('a payment method type Zoho added later', () => {
+  /** A 'upi' method as Zoho might send it: its own details object, and a `card` of another shape. */
+  const upi = (overrides: Json = {}): Json => {
+    const { card: _card, ...rest } = card();
+    return {
+      ...rest,
+      type: 'upi',
+      upi: { vpa: 'charles@bank', bank_name: 'Some Bank' },
+      card: { number: '4242424242424242', scheme: 'rupay' },
+      ...overrides,
+    };
+  };
+
+  it('answers the payment method with type UNKNOWN and UnknownPaymentMethodDetails carrying Zoho\'s type', async () => {
+    getMethod(CARD_ID).reply(200, methodReply(upi()));
+    const r = await run(PAYMENT_METHOD, { id: CARD_ID });
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.paymentMethod).toEqual({
+      ...SEEDS_CARD,
+      type: 'UNKNOWN',
+      details: { __typename: 'UnknownPaymentMethodDetails', upstreamType: 'upi' },
+    });
+    expect(calls(gw)).toEqual([`GET /api/v1/paymentmethods/${CARD_ID}`]);
+  });
+
+  it('passes Zoho\'s type string as sent, and warns once per type across methods and requests, without card data', async () => {
+    getMethod(CARD_ID).times(2).reply(200, methodReply(upi({ type: 'UPI' })));
+    getMethod(ACH_ID).reply(200, methodReply(upi({ payment_method_id: ACH_ID, type: 'upi' })));
+    getMethod('42').reply(200, methodReply(upi({ payment_method_id: '42', type: 'paypal' })));
+    const query = `query ($ids: [ID!]!) { paymentMethods(ids: $ids) { type details { ... on UnknownPaymentMethodDetails { upstreamType } } } }`;
+    expect(await run(query, { ids: [CARD_ID, ACH_ID, '42'] })).toEqual({
+      data: {
+        paymentMethods: [
+          { type: 'UNKNOWN', details: { upstreamType: 'UPI' } },
+          { type: 'UNKNOWN', details: { upstreamType: 'upi' } },
+          { type: 'UNKNOWN', details: { upstreamType: 'paypal' } },
+        ],
+      },
+    });
+    expect(await run(query, { ids: [CARD_ID] })).toEqual({
+      data: { paymentMethods: [{ type: 'UNKNOWN', details: { upstreamType: 'UPI' } }] },
+    });
+    expect(warnings(gw)).toEqual([
+      expect.objectContaining({ enum: 'PaymentMethodType', upstreamValue: 'UPI', mappedTo: 'UNKNOWN' }),
+      expect.objectContaining({ enum: 'PaymentMethodType', upstreamValue: 'paypal', mappedTo: 'UNKNOWN' }),
+    ]);
+    expect(gw.logs.text()).not.toContain('4242424242424242');
+  });
+
+  it("is UNKNOWN in a session's partial payment method too, without loading the method", async () => {
+    const s = session();
+    getSession(SESSION_ID).reply(200, sessionReply({ ...s, payment_method: { ...(s['payment_method'] as Json), type: 'upi' } }));
+    const r = await run(`{ paymentMethodSession(id: "${SESSION_ID}") { paymentMethod { id type } } }`);
+    expect(r).toEqual({ data: { paymentMethodSession: { paymentMethod: { id: SESSION_METHOD_ID, type: 'UNKNOWN' } } } });
+    expect(calls(gw)).toEqual([`GET /api/v1/paymentmethodsessions/${SESSION_ID}`]);
+  });
+
+  it('a known type still needs its own details object (a card without `card` is UPSTREAM_ERROR)', async () => {
+    const { card: _card, ...cardless } = card();
+    getMethod(CARD_ID).reply(200, methodReply(cardless));
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { id } }`);
+    expect(r.data).toEqual({ paymentMethod: null });
+    expect(r.errors?.map((e) => e.extensions?.['code'])).toEqual(['UPSTREAM_ERROR']);
   });
 });
 
