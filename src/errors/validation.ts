@@ -119,13 +119,17 @@ function updatePaymentMethodSchema(now: Date) {
         .transform((v) => v ?? undefined),
       billingAddress: billingAddressSchema.nullish().transform((v) => v ?? undefined),
     })
+    // At most one of card / achDebit, and at least one change: Zoho's PUT requires only `type`
+    // (which the gateway reads first), so a billing address alone is an update.
     .superRefine((input, ctx) => {
-      if (input.card === undefined && input.achDebit === undefined) {
+      if (input.card === undefined && input.achDebit === undefined && input.billingAddress === undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['card'],
+          // The input as a whole (["input"]): any one of the three fields would do.
+          path: [],
           params: { userErrorCode: 'REQUIRED' },
-          message: 'Give exactly one of "card" or "achDebit", matching the payment method\'s type.',
+          message:
+            'Give at least one change: "card" (a card\'s expiry), "achDebit" (an ACH account\'s holder type) or "billingAddress".',
         });
       }
       if (input.card !== undefined && input.achDebit !== undefined) {

@@ -219,8 +219,9 @@ export type Mutation = {
    */
   deletePaymentMethod: DeletePaymentMethodPayload;
   /**
-   * Changes a card's expiry or an ACH account's holder type, and optionally the billing address.
-   * Needs the `ZohoPay.paymentmethods.READ` and `ZohoPay.paymentmethods.UPDATE` scopes.
+   * Changes a card's expiry or an ACH account's holder type, the billing address, or both (a
+   * billing address alone is an update). Reads the method first, since Zoho needs its type: needs
+   * the `ZohoPay.paymentmethods.READ` and `ZohoPay.paymentmethods.UPDATE` scopes.
    */
   updatePaymentMethod: UpdatePaymentMethodPayload;
 };
@@ -425,13 +426,21 @@ export type UnknownPaymentMethodDetails = {
   upstreamType: Scalars['String']['output'];
 };
 
-/** A change to a payment method: give exactly one of `card` or `achDebit`, matching its type. */
+/**
+ * A change to a payment method: at least one of `card`, `achDebit` and `billingAddress`, and at
+ * most one of `card` and `achDebit` (the one matching its type). A billing address alone is an
+ * update, on a payment method of any type. No change at all is a REQUIRED user error on
+ * `["input"]`; both `card` and `achDebit` is INVALID on `["input", "achDebit"]`.
+ */
 export type UpdatePaymentMethodInput = {
-  /** The ACH account's new holder type; only for a payment method of type ACH_DEBIT. */
+  /** The ACH account's new holder type; only for a payment method of type ACH_DEBIT (otherwise TYPE_MISMATCH). */
   achDebit?: InputMaybe<AchDebitUpdateInput>;
-  /** A new billing address, replacing the one on file; omit it to keep the current one. */
+  /**
+   * A new billing address, replacing the one on file; omit it to keep the current one. It may be
+   * the only change, on a payment method of any type (UNKNOWN included).
+   */
   billingAddress?: InputMaybe<BillingAddressInput>;
-  /** The card's new expiry; only for a payment method of type CARD. */
+  /** The card's new expiry; only for a payment method of type CARD (otherwise TYPE_MISMATCH). */
   card?: InputMaybe<CardUpdateInput>;
   /** The Zoho id of the payment method to change: a decimal string of 1 to 19 digits. */
   id: Scalars['ID']['input'];
@@ -452,8 +461,9 @@ export type UserError = {
   /** What kind of mistake it is. */
   code: UserErrorCode;
   /**
-   * The path to the offending input field, e.g. `["input", "card", "expiryMonth"]`;
-   * null when the error is about the input as a whole.
+   * The path to the offending input field, e.g. `["input", "card", "expiryMonth"]`; `["input"]`
+   * when the error is about the input as a whole (e.g. an update that changes nothing, or Zoho
+   * refusing the input without saying which field).
    */
   field: Maybe<Array<Scalars['String']['output']>>;
   /** A sentence for a developer that says what is wrong and how to fix it. Never holds secrets. */

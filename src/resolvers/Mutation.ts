@@ -1,5 +1,6 @@
 import type { MutationResolvers, UserError } from '../generated/graphql';
 import { expiryMonthToZoho, expiryYearToZoho } from '../mapping/card-expiry';
+import { knownPaymentMethodType } from '../datasources/zoho-types';
 import type { ZohoUpdatePaymentMethodRequest } from '../datasources/zoho-types';
 import {
   validateCreatePaymentMethodSessionInput,
@@ -37,12 +38,12 @@ export const Mutation: MutationResolvers = {
     if (!current) {
       return { paymentMethod: null, userErrors: [notFound(['input', 'id'])] };
     }
-    const type = current.type.toLowerCase();
+    const type = zohoTypeForUpdate(current.type);
     const mismatch = typeMismatch(valid.value, type);
     if (mismatch) return { paymentMethod: null, userErrors: [mismatch] };
 
     try {
-      const updated = await zohoPayments.updatePaymentMethod(id, toZohoUpdate(valid.value, type === 'card' ? 'card' : 'ach_debit'));
+      const updated = await zohoPayments.updatePaymentMethod(id, toZohoUpdate(valid.value, type));
       loaders.paymentMethod.clear(id).prime(id, updated);
       return { paymentMethod: updated, userErrors: [] };
     } catch (error) {
@@ -77,26 +78,34 @@ const notFound = (field: string[]): UserError => ({
   message: 'No such payment method in this Zoho Payments account.',
 });
 
+/**
+ * The `type` Zoho's PUT requires, from the method's GET: a known type in Zoho's lower case, a type
+ * Zoho added later exactly as Zoho sent it (a billing address can be changed on any type).
+ */
+const zohoTypeForUpdate = (type: string): string => knownPaymentMethodType(type) ?? type;
+
 function typeMismatch(input: ValidUpdatePaymentMethodInput, zohoType: string): UserError | null {
-  if (input.card && zohoType !== 'card') {
+  const known = knownPaymentMethodType(zohoType);
+  const actual = known ? `of type ${known.toUpperCase()}` : 'of a type this gateway does not know yet (UNKNOWN)';
+  if (input.card && known !== 'card') {
     return {
       field: ['input', 'card'],
       code: 'TYPE_MISMATCH',
-      message: `This payment method is of type ${zohoType.toUpperCase()}, not CARD: send "achDebit" instead of "card".`,
+      message: `This payment method is ${actual}, not CARD: ${known ? 'send "achDebit" instead of "card"' : 'only "billingAddress" can be changed on it'}.`,
     };
   }
-  if (input.achDebit && zohoType !== 'ach_debit') {
+  if (input.achDebit && known !== 'ach_debit') {
     return {
       field: ['input', 'achDebit'],
       code: 'TYPE_MISMATCH',
-      message: `This payment method is of type ${zohoType.toUpperCase()}, not ACH_DEBIT: send "card" instead of "achDebit".`,
+      message: `This payment method is ${actual}, not ACH_DEBIT: ${known ? 'send "card" instead of "achDebit"' : 'only "billingAddress" can be changed on it'}.`,
     };
   }
   return null;
 }
 
 /** The validated input as Zoho's `PUT /paymentmethods/{id}` body. */
-function toZohoUpdate(input: ValidUpdatePaymentMethodInput, type: 'card' | 'ach_debit'): ZohoUpdatePaymentMethodRequest {
+function toZohoUpdate(input: ValidUpdatePaymentMethodInput, type: string): ZohoUpdatePaymentMethodRequest {
   const body: ZohoUpdatePaymentMethodRequest = { type };
   if (input.card) {
     body.card = {

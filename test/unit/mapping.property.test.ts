@@ -448,26 +448,43 @@ describe('updatePaymentMethod input validation: user errors with field paths und
     fc.assert(
       fc.property(input, (value) => {
         const result = validateUpdatePaymentMethodInput(value as UpdatePaymentMethodInput, NOW);
+        const given = (field: unknown) => (field ?? undefined) !== undefined;
         if (result.ok) {
           expect(ID.test(value.id)).toBe(true);
-          expect((value.card ?? undefined) === undefined).not.toBe((value.achDebit ?? undefined) === undefined);
+          // At most one of card / achDebit, and at least one change (a billing address alone is one).
+          expect(given(value.card) && given(value.achDebit)).toBe(false);
+          expect(given(value.card) || given(value.achDebit) || given(value.billingAddress)).toBe(true);
           return;
         }
         expect(result.userErrors.length).toBeGreaterThan(0);
         for (const error of result.userErrors) {
           expect(error.field?.[0]).toBe('input');
-          expect(allowedTop.has(error.field?.[1] ?? '')).toBe(true);
-          expect(['INVALID', 'REQUIRED']).toContain(error.code);
+          if (error.code === 'REQUIRED') {
+            // No change at all: the input as a whole, and only when none of the three is given.
+            expect(error.field).toEqual(['input']);
+            expect(given(value.card) || given(value.achDebit) || given(value.billingAddress)).toBe(false);
+          } else {
+            expect(error.code).toBe('INVALID');
+            expect(allowedTop.has(error.field?.[1] ?? '')).toBe(true);
+          }
         }
         if (!ID.test(value.id)) expect(result.userErrors).toContainEqual(expect.objectContaining({ field: ['input', 'id'], code: 'INVALID' }));
       }),
     );
   });
 
-  test('neither card nor achDebit is REQUIRED at input.card; both is INVALID at input.achDebit', () => {
+  test('no change at all is REQUIRED on the input as a whole; a billing address alone is valid; both card and achDebit is INVALID at input.achDebit', () => {
     expect(validateUpdatePaymentMethodInput({ id: '1' }, NOW)).toEqual({
       ok: false,
-      userErrors: [{ field: ['input', 'card'], code: 'REQUIRED', message: expect.any(String) }],
+      userErrors: [{ field: ['input'], code: 'REQUIRED', message: expect.any(String) }],
+    });
+    expect(validateUpdatePaymentMethodInput({ id: '1', card: null, achDebit: null, billingAddress: null }, NOW)).toEqual({
+      ok: false,
+      userErrors: [{ field: ['input'], code: 'REQUIRED', message: expect.any(String) }],
+    });
+    expect(validateUpdatePaymentMethodInput({ id: '1', billingAddress: { country: 'us' } }, NOW)).toEqual({
+      ok: true,
+      value: { id: '1', billingAddress: { country: 'US' } },
     });
     expect(
       validateUpdatePaymentMethodInput(

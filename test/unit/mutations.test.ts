@@ -287,15 +287,64 @@ describe('updatePaymentMethod', () => {
   });
 
   it.each([
-    ['neither card nor achDebit', 'REQUIRED', { id: CARD_ID }],
-    ['both card and achDebit', 'INVALID', { id: CARD_ID, card: { expiryMonth: 3, expiryYear: 2027 }, achDebit: { accountHolderType: 'COMPANY' } }],
-  ])('rejects %s as %s before any upstream call', async (_, code, input) => {
+    ['no change at all (no card, achDebit or billingAddress)', 'REQUIRED', ['input'], { id: CARD_ID }],
+    ['only nulls', 'REQUIRED', ['input'], { id: CARD_ID, card: null, achDebit: null, billingAddress: null }],
+    [
+      'both card and achDebit',
+      'INVALID',
+      ['input', 'achDebit'],
+      { id: CARD_ID, card: { expiryMonth: 3, expiryYear: 2027 }, achDebit: { accountHolderType: 'COMPANY' }, billingAddress: ADDRESS_INPUT },
+    ],
+  ])('rejects %s as %s on %j before any upstream call', async (_, code, field, input) => {
     const r = await run(UPDATE, { input });
-    expect(r.data?.updatePaymentMethod).toEqual({
-      paymentMethod: null,
-      userErrors: [{ field: expect.arrayContaining(['input']), code, message: expect.any(String) }],
-    });
+    expect(r.data?.updatePaymentMethod).toEqual({ paymentMethod: null, userErrors: [{ field, code, message: expect.any(String) }] });
+    expect(r.data?.updatePaymentMethod.userErrors[0].message).toMatch(code === 'REQUIRED' ? /card.*achDebit.*billingAddress/ : /only one of/);
     expect(calls()).toEqual([]);
+  });
+
+  describe('a billing address alone', () => {
+    it.each([
+      ['a card', CARD_ID, card(), 'card'],
+      ["a card whose type Zoho spells 'CARD'", CARD_ID, card({ type: 'CARD' }), 'card'],
+      ['an ACH account', ACH_ID, ach(), 'ach_debit'],
+    ])('is an update of %s: the PUT carries the type from the GET and the address, nothing else', async (_, id, method, zohoType) => {
+      getMethod(id).reply(200, methodReply(method));
+      putMethod(id, { type: zohoType, billing_address: zohoAddress() }).reply(200, methodReply({ ...method, billing_address: zohoAddress() }));
+      const r = await run(UPDATE, { input: { id, billingAddress: ADDRESS_INPUT } });
+      expect(r.data?.updatePaymentMethod).toEqual({
+        paymentMethod: expect.objectContaining({ id, billingAddress: ADDRESS_INPUT }),
+        userErrors: [],
+      });
+      expect(calls()).toEqual([`GET ${path(id)}`, `PUT ${path(id)}`]);
+    });
+
+    it("is an update of a type Zoho added later: the PUT sends Zoho's own type back, verbatim", async () => {
+      const upi = { ...card({ type: 'UPI' }), card: undefined, upi: { vpa: 'charles@bank' } };
+      getMethod(CARD_ID).reply(200, methodReply(upi));
+      putMethod(CARD_ID, { type: 'UPI', billing_address: zohoAddress() }).reply(200, methodReply({ ...upi, billing_address: zohoAddress() }));
+      const r = await run(UPDATE, { input: { id: CARD_ID, billingAddress: ADDRESS_INPUT } });
+      expect(r.data?.updatePaymentMethod).toEqual({
+        paymentMethod: { id: CARD_ID, type: 'UNKNOWN', details: {}, billingAddress: ADDRESS_INPUT },
+        userErrors: [],
+      });
+    });
+
+    it('still needs the address to be valid (country required by the schema, fields at most 255 characters)', async () => {
+      const r = await run(UPDATE, { input: { id: CARD_ID, billingAddress: { country: 'US', state: 's'.repeat(256) } } });
+      expect(r.data?.updatePaymentMethod).toEqual({ paymentMethod: null, userErrors: [userError(['input', 'billingAddress', 'state'], 'INVALID')] });
+      expect(calls()).toEqual([]);
+    });
+  });
+
+  it.each([
+    ['a card update', { card: { expiryMonth: 3, expiryYear: 2027 } }, ['input', 'card']],
+    ['an ACH update', { achDebit: { accountHolderType: 'COMPANY' } }, ['input', 'achDebit']],
+  ])('reports %s on a type Zoho added later as TYPE_MISMATCH (only the billing address can change), without a PUT', async (_, change, field) => {
+    getMethod(CARD_ID).reply(200, methodReply({ ...card({ type: 'upi' }), card: undefined }));
+    const r = await run(UPDATE, { input: { id: CARD_ID, ...change } });
+    expect(r.data?.updatePaymentMethod).toEqual({ paymentMethod: null, userErrors: [userError(field, 'TYPE_MISMATCH')] });
+    expect(r.data?.updatePaymentMethod.userErrors[0].message).toMatch(/UNKNOWN.*only "billingAddress" can be changed/);
+    expect(calls()).toEqual([`GET ${path(CARD_ID)}`]);
   });
 
   it.each([
