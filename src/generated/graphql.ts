@@ -266,7 +266,10 @@ export type PaymentMethod = {
   billingAddress: Maybe<BillingAddress>;
   /** When the payment method was saved. */
   createdAt: Scalars['DateTime']['output'];
-  /** The currency the payment method operates in, or null when Zoho does not say. */
+  /**
+   * The currency the payment method operates in, as an upper-case ISO 4217 code; null when Zoho
+   * does not say, sends an empty value, or sends a code that is not ISO 4217 (that one is logged).
+   */
   currency: Maybe<Scalars['Currency']['output']>;
   /** The customer the payment method belongs to. */
   customer: Customer;

@@ -3,6 +3,7 @@ import type { GatewayContext } from '../context';
 import type { PaymentMethodResolvers, PaymentMethodStatus, PaymentMethodType } from '../generated/graphql';
 import type { ZohoPaymentMethod, ZohoPaymentMethodRef } from '../datasources/zoho-types';
 import type { Logger } from '../observability/logger';
+import { currencyFromZoho } from '../mapping/currency';
 import { toSchemaEnum } from '../mapping/enums';
 import { zohoTime } from '../mapping/zoho-time';
 import { isZohoId } from '../errors/validation';
@@ -19,7 +20,7 @@ export const PaymentMethod: PaymentMethodResolvers = {
   customer: (pm, _, ctx) => complete(pm, ctx),
   status: async (pm, _, ctx) =>
     toSchemaEnum((pm.status ? pm : await complete(pm, ctx)).status, STATUSES, 'UNKNOWN', 'PaymentMethodStatus', ctx.logger),
-  currency: async (pm, _, ctx) => (await complete(pm, ctx)).currency ?? null,
+  currency: async (pm, _, ctx) => currencyFromZoho((await complete(pm, ctx)).currency, ctx.logger),
   details: async (pm, _, ctx) => {
     const full = await complete(pm, ctx);
     const type = paymentMethodType(full.type, ctx.logger);

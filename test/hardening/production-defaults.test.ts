@@ -349,21 +349,22 @@ describe('stack traces', () => {
     }
   });
 
-  test('production: an internal error (the Currency scalar refusing "QQQ") is masked, with no stack and no raw value', async () => {
-    zohoServesPaymentMethod({ currency: 'QQQ' });
-    const reply = await postGraphQL(gatewayFor('production').url, { query: PM_QUERY }, CALLER_HEADERS);
+  test('production: an internal error (the CountryCode scalar refusing "QQ") is masked, with no stack and no raw value', async () => {
+    zohoServesPaymentMethod({ billing_address: { city: 'Detroit', country: 'QQ' } });
+    const query = `{ paymentMethod(id: "${PM_ID}") { id billingAddress { city country } } }`;
+    const reply = await postGraphQL(gatewayFor('production').url, { query }, CALLER_HEADERS);
     expect(reply.status).toBe(200);
     const body = jsonOf<GraphQLBody>(reply);
-    expect(body.data).toEqual({ paymentMethod: { id: PM_ID, type: 'CARD', currency: null } });
+    expect(body.data).toEqual({ paymentMethod: { id: PM_ID, billingAddress: null } });
     expect(body.errors).toEqual([
       {
         message: 'Internal server error',
-        path: ['paymentMethod', 'currency'],
+        path: ['paymentMethod', 'billingAddress', 'country'],
         locations: expect.any(Array),
         extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: reply.headers['x-request-id'] },
       },
     ]);
-    expect(reply.text).not.toContain('QQQ');
+    expect(reply.text).not.toContain('QQ');
     expect(reply.text).not.toMatch(STACK);
   });
 

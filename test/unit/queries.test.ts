@@ -291,6 +291,37 @@ describe('upstream enum values', () => {
   });
 });
 
+describe('currency', () => {
+  it.each([
+    ['USD', 'USD'],
+    ['usd', 'USD'],
+    [' Eur ', 'EUR'],
+    ['', null],
+    ['   ', null],
+    [null, null],
+    [undefined, null],
+  ])('reads %p as %p, with no error and no warning', async (raw, currency) => {
+    getMethod(CARD_ID).reply(200, methodReply(card({ currency: raw })));
+    const r = await run(`{ paymentMethod(id: "${CARD_ID}") { id currency } }`);
+    expect(r).toEqual({ data: { paymentMethod: { id: CARD_ID, currency } } });
+    expect(warnings(gw)).toEqual([]);
+  });
+
+  it('reads a code that is not ISO 4217 as null, never an error, and warns once for it in any case', async () => {
+    getMethod(CARD_ID).times(2).reply(200, methodReply(card({ currency: 'QQQ' })));
+    getMethod(ACH_ID).reply(200, methodReply(ach({ currency: 'qqq' })));
+    getMethod('42').reply(200, methodReply(card({ payment_method_id: '42', currency: 'US Dollar' })));
+    expect(await run(`{ paymentMethods(ids: ["${CARD_ID}", "${ACH_ID}", "42"]) { currency } }`)).toEqual({
+      data: { paymentMethods: [{ currency: null }, { currency: null }, { currency: null }] },
+    });
+    expect(await run(`{ paymentMethod(id: "${CARD_ID}") { currency } }`)).toEqual({ data: { paymentMethod: { currency: null } } });
+    expect(warnings(gw)).toEqual([
+      expect.objectContaining({ enum: 'Currency', upstreamValue: 'QQQ', mappedTo: null }),
+      expect.objectContaining({ enum: 'Currency', upstreamValue: 'US Dollar', mappedTo: null }),
+    ]);
+  });
+});
+
 describe('a payment method type Zoho added later', () => {
   /** A 'upi' method as Zoho might send it: its own details object, and a `card` of another shape. */
   const upi = (overrides: Json = {}): Json => {
