@@ -1,8 +1,9 @@
 /**
  * The control API under `/__sandbox/` (README.md): reset, seed, tokens, completing a session as
- * the customer would, fault injection, the rate limit and the request journal.
+ * the customer would, the clock, fault injection, the rate limit and the request journal.
  */
 import { z } from 'zod';
+import type { SandboxClock } from './clock';
 import { SandboxError, invalidParameter } from './errors';
 import { faultSchema, type FaultQueue, type Journal } from './faults';
 import { parseJsonObject, success, validate, type Reply } from './http';
@@ -133,7 +134,34 @@ const EXPECTED: Readonly<Record<string, string>> = {
 
 const rateLimitBody = z.object({ requests_per_minute: z.number().int().min(0).max(1_000_000) });
 
+/** The last instant an ISO 8601 date can show (9999-12-31T23:59:59.999Z). */
+const MAX_MOMENT_MS = 253_402_300_799_999;
+/**
+ * A moment for the clock: ISO 8601 with a time zone, or a number read as Zoho's timestamps are
+ * (seconds below 10^11, milliseconds otherwise), so that a seeds' created_time can be pasted as is.
+ */
+const moment = z.union([
+  z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
+  timestamp,
+]).pipe(z.number().max(MAX_MOMENT_MS));
+
+const setClockBody = z.strictObject({ now: moment, frozen: z.boolean().optional() });
+const freezeClockBody = z.strictObject({ now: moment.optional() });
+const ADVANCE_UNITS_MS = { ms: 1, seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
+const duration = z.number().int().nonnegative().optional();
+const advanceClockBody = z
+  .strictObject({ ms: duration, seconds: duration, minutes: duration, hours: duration, days: duration })
+  .refine((body) => Object.values(body).filter((n) => n !== undefined).length === 1, {
+    message: 'exactly one of ms, seconds, minutes, hours or days',
+  });
+
+const CLOCK_EXPECTED: Readonly<Record<string, string>> = {
+  now: 'an ISO 8601 date-time with a time zone (2024-02-26T12:31:12Z), or Unix seconds or milliseconds',
+  'the request body': 'exactly one of ms, seconds, minutes, hours or days, a whole number of at least 0',
+};
+
 export interface ControlDeps {
+  clock: SandboxClock;
   store: SandboxStore;
   faults: FaultQueue;
   journal: Journal;
@@ -143,7 +171,7 @@ export interface ControlDeps {
 
 /** Handles `/__sandbox/...`; `path` is what follows the prefix. */
 export function handleControl(deps: ControlDeps, method: string, path: string, query: URLSearchParams, bodyText: string): Reply {
-  const { store, faults, journal } = deps;
+  const { clock, store, faults, journal } = deps;
   const route = `${method} ${path.replace(/\/+$/, '')}`;
   const session = /^POST paymentmethodsessions\/([^/]+)\/(complete|expire)$/.exec(route);
   if (session) {
@@ -168,6 +196,32 @@ export function handleControl(deps: ControlDeps, method: string, path: string, q
     }
     case 'POST seed':
       return success(seed(store, validate(seedSchema, parseJsonObject(bodyText))));
+    case 'GET clock':
+      return success({ clock: clock.view() });
+    case 'PUT clock': {
+      const body = validate(setClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
+      if (body.frozen === false) clock.resume();
+      if (body.frozen === true) clock.freeze(body.now);
+      else clock.set(body.now);
+      return success({ clock: clock.view() });
+    }
+    case 'POST clock/freeze':
+      clock.freeze(validate(freezeClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED).now);
+      return success({ clock: clock.view() });
+    case 'POST clock/resume':
+      clock.resume();
+      return success({ clock: clock.view() });
+    case 'POST clock/advance': {
+      const body = validate(advanceClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
+      const [unit, amount] = Object.entries(body).find(([, n]) => n !== undefined) as [keyof typeof ADVANCE_UNITS_MS, number];
+      const target = clock.now() + amount * ADVANCE_UNITS_MS[unit];
+      if (target > MAX_MOMENT_MS) throw invalidParameter(unit, 'an amount that keeps the clock before the year 10000');
+      clock.set(target);
+      return success({ clock: clock.view() });
+    }
+    case 'DELETE clock':
+      clock.reset();
+      return success({ clock: clock.view() });
     case 'POST tokens': {
       const body = validate(tokenBody, parseJsonObject(bodyText));
       store.addToken(body.token, body.account_id, body.scopes);

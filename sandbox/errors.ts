@@ -49,5 +49,13 @@ export const requiredParameterMissing = (name: string) =>
 export const invalidParameter = (name: string, expected: string) =>
   new SandboxError(400, 'invalid_parameter', `Invalid value for ${name}: ${expected}.`);
 
+/** A body field a strict schema does not take; `name` is its path, e.g. `card.cvc`, when it may be shown. */
+export const unknownParameter = (name: string | undefined) =>
+  new SandboxError(
+    400,
+    'invalid_parameter',
+    name === undefined ? 'The request body has a field this API does not take.' : `Unknown field ${name}: this API takes no such argument.`,
+  );
+
 export const resourceDoesNotExist = (what: string) =>
   new SandboxError(404, 'resource_does_not_exist', `The ${what} does not exist.`);

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { SandboxError, invalidParameter, requiredParameterMissing } from './errors';
+import { SandboxError, invalidParameter, requiredParameterMissing, unknownParameter } from './errors';
 
 /** Largest request body read, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -59,7 +59,8 @@ export function parseJsonObject(text: string): Record<string, unknown> {
 
 /**
  * Validates a body with a zod schema. The first problem becomes Zoho's error: an absent value is
- * `required_parameter_missing`, anything else `invalid_parameter`. Messages name the field and
+ * `required_parameter_missing`, anything else `invalid_parameter`, in this order: a missing
+ * argument, an unknown field (strict schemas only), a malformed value. Messages name the field and
  * what it must be, never the value sent (it may be a card number).
  */
 export function validate<S extends z.ZodType>(schema: S, body: unknown, describe: Readonly<Record<string, string>> = {}): z.infer<S> {
@@ -67,11 +68,21 @@ export function validate<S extends z.ZodType>(schema: S, body: unknown, describe
   if (parsed.success) return parsed.data;
   // A missing argument is reported before a malformed one, whatever the schema's field order.
   const issues = parsed.error.issues.map((issue) => ({ issue, path: issue.path.map(String) }));
-  const missing = issues.find(({ path }) => valueAt(body, path) === undefined);
+  const missing = issues.find(({ issue, path }) => issue.code !== 'unrecognized_keys' && valueAt(body, path) === undefined);
   if (missing) throw requiredParameterMissing(missing.path.join('.') || 'the request body');
+  const unknown = issues.find(({ issue }) => issue.code === 'unrecognized_keys');
+  if (unknown?.issue.code === 'unrecognized_keys') throw unknownParameter(fieldName(unknown.path, unknown.issue.keys[0]));
   const first = issues[0];
   const name = first?.path.join('.') || 'the request body';
   throw invalidParameter(name, describe[name] ?? first?.issue.message ?? 'not a valid value');
+}
+
+/**
+ * An unknown field's path for a message (its parent's path is the schema's own); undefined when the
+ * key is not a plain name, since it is whatever the client sent and may be a card number.
+ */
+function fieldName(parent: readonly string[], key: string | undefined): string | undefined {
+  return key !== undefined && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? [...parent, key].join('.') : undefined;
 }
 
 function valueAt(value: unknown, path: readonly string[]): unknown {

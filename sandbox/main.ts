@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       `  tokens:  sandbox_full (all scopes), sandbox_read (READ only)`,
       `  account: ${SANDBOX_ACCOUNT_ID}`,
       `  try:     curl -s '${sandbox.apiUrl}/paymentmethods/1987000000724211?account_id=${SANDBOX_ACCOUNT_ID}' -H 'Authorization: Zoho-oauthtoken sandbox_full'`,
-      `  control: ${sandbox.origin}/__sandbox/ (reset, seed, complete a session, faults: see sandbox/README.md)`,
+      `  control: ${sandbox.origin}/__sandbox/ (reset, seed, complete a session, clock, faults: see sandbox/README.md)`,
       '',
     ].join('\n'),
   );

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SandboxClock } from './clock';
 import { handleControl, seed, seedSchema } from './control-api';
 import { SandboxError } from './errors';
 import { DEFAULT_FIXTURES, SANDBOX_TOKENS, SANDBOX_ACCOUNT_ID } from './fixtures';
@@ -22,6 +23,8 @@ export interface SandboxOptions extends StoreOptions {
 
 export interface Sandbox {
   server: http.Server;
+  /** The sandbox's time: `options.now` (real time by default) until the control API moves it. */
+  clock: SandboxClock;
   store: SandboxStore;
   faults: FaultQueue;
   journal: Journal;
@@ -40,7 +43,8 @@ export interface RunningSandbox extends Sandbox {
 const CONTROL_PREFIX = '/__sandbox/';
 
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const store = new SandboxStore(options);
+  const clock = new SandboxClock(options.now);
+  const store = new SandboxStore({ ...options, now: () => clock.now() });
   const faults = new FaultQueue();
   const journal = new Journal();
 
@@ -48,6 +52,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     store.clear();
     faults.clear();
     journal.clear();
+    clock.reset();
     store.rateLimitPerMinute = options.rateLimitPerMinute ?? 0;
     for (const [token, scopes] of Object.entries(SANDBOX_TOKENS)) store.addToken(token, SANDBOX_ACCOUNT_ID, scopes);
     if (withFixtures) seed(store, seedSchema.parse(DEFAULT_FIXTURES));
@@ -73,7 +78,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       send(res, await replyOrError(async () =>
-        handleControl({ store, faults, journal, reset }, method, url.pathname.slice(CONTROL_PREFIX.length), url.searchParams, await bodyPromise),
+        handleControl({ clock, store, faults, journal, reset }, method, url.pathname.slice(CONTROL_PREFIX.length), url.searchParams, await bodyPromise),
       ));
       return;
     }
@@ -111,7 +116,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     send(res, reply);
   }
 
-  return { server, store, faults, journal, reset };
+  return { server, clock, store, faults, journal, reset };
 }
 
 /** Starts a sandbox on `port` (0 picks a free one) and `host` (loopback by default). */

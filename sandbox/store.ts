@@ -198,27 +198,39 @@ export class SandboxStore {
   getSession(accountId: string, id: string): StoredSession {
     const session = this.#account(accountId).sessions.get(id);
     if (!session) throw resourceDoesNotExist('payment method session');
-    this.#expireIfDue(session);
     return session;
+  }
+
+  /**
+   * The status a session reads with now: a `created` one is `expired` from `sessionTtlMs` after its
+   * creation on. Computed at every read, so that setting the clock back un-expires it, as it does
+   * a card (statusOf).
+   */
+  sessionStatusOf(session: StoredSession): SessionStatus {
+    if (session.status === 'created' && this.now() - session.createdAtMs >= this.sessionTtlMs) return 'expired';
+    return session.status;
   }
 
   /** A session that can still be completed: `created`, not expired. */
   openSession(accountId: string, id: string): StoredSession {
     const session = this.getSession(accountId, id);
-    if (session.status !== 'created') {
+    const status = this.sessionStatusOf(session);
+    if (status !== 'created') {
       throw new SandboxError(
         400,
         'invalid_payment_session',
-        `The payment method session is ${session.status}; only a created session can be completed.`,
+        `The payment method session is ${status}; only a created session can be completed.`,
       );
     }
     return session;
   }
 
+
   expireSession(accountId: string, id: string): StoredSession {
     const session = this.getSession(accountId, id);
-    if (session.status !== 'created') {
-      throw new SandboxError(400, 'invalid_payment_session', `The payment method session is already ${session.status}.`);
+    const status = this.sessionStatusOf(session);
+    if (status !== 'created') {
+      throw new SandboxError(400, 'invalid_payment_session', `The payment method session is already ${status}.`);
     }
     session.status = 'expired';
     return session;
@@ -373,7 +385,7 @@ export class SandboxStore {
       payment_method_session_id: session.payment_method_session_id,
       customer_id: session.customer_id,
       ...(session.description !== undefined && { description: session.description }),
-      status: session.status,
+      status: this.sessionStatusOf(session),
       created_time: this.time(session.createdAtMs),
       ...(method && {
         payment_method: {
@@ -395,10 +407,6 @@ export class SandboxStore {
       this.#accounts.set(accountId, account);
     }
     return account;
-  }
-
-  #expireIfDue(session: StoredSession): void {
-    if (session.status === 'created' && this.now() - session.createdAtMs >= this.sessionTtlMs) session.status = 'expired';
   }
 
   #newSessionId(accountId: string): string {

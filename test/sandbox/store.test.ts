@@ -1,7 +1,7 @@
 /**
  * Units, without HTTP: the instrument checks of sandbox/instruments.ts (Luhn, ABA checksum, card
  * number normalisation, the test-number tables), cardExpired at month boundaries, SandboxStore's
- * ids, per-account state, session expiry and statuses; and a fast-check property: for random
+ * ids, per-account state, session expiry (read from the clock) and statuses; and a fast-check property: for random
  * valid card numbers, completing a session (the control API's handler, called directly) keeps
  * only the last four digits, so the full number appears in no reply and no stored object.
  */
@@ -169,9 +169,32 @@ describe('SandboxStore', () => {
     const { payment_method_session_id: id } = store.createSession(ACCOUNT, { customer_id: '1' });
 
     now = START + HOUR - 1;
-    expect(store.getSession(ACCOUNT, id).status).toBe('created');
+    expect(store.sessionStatusOf(store.getSession(ACCOUNT, id))).toBe('created');
     now = START + HOUR;
-    expect(store.getSession(ACCOUNT, id).status).toBe('expired');
+    expect(store.sessionStatusOf(store.getSession(ACCOUNT, id))).toBe('expired');
+    expect(() => store.openSession(ACCOUNT, id)).toThrow(expect.objectContaining({ code: 'invalid_payment_session' }));
+  });
+
+  it('session expiry is read from the clock, not stored: a clock set back before the hour un-expires it', () => {
+    const store = newStore();
+    const { payment_method_session_id: id } = store.createSession(ACCOUNT, { customer_id: '1' });
+    now = START + 2 * HOUR;
+    expect(store.viewSession(ACCOUNT, store.getSession(ACCOUNT, id)).status).toBe('expired');
+
+    now = START + HOUR - 1;
+
+    expect(store.viewSession(ACCOUNT, store.getSession(ACCOUNT, id)).status).toBe('created');
+    expect(store.openSession(ACCOUNT, id).payment_method_session_id).toBe(id);
+  });
+
+  it('a session expired on request stays expired whatever the clock', () => {
+    const store = newStore();
+    const { payment_method_session_id: id } = store.createSession(ACCOUNT, { customer_id: '1' });
+
+    store.expireSession(ACCOUNT, id);
+    now = START - HOUR;
+
+    expect(store.sessionStatusOf(store.getSession(ACCOUNT, id))).toBe('expired');
   });
 
   it('times are sent in seconds, or milliseconds when asked', () => {
@@ -211,7 +234,7 @@ describe('SandboxStore', () => {
 describe('only the last four digits are kept (property, no HTTP)', () => {
   it('for random valid card numbers, typed with spaces or dashes, the reply and the stored method hold only the last four', () => {
     const sandbox = createSandbox({ now: () => START });
-    const deps = { store: sandbox.store, faults: sandbox.faults, journal: sandbox.journal, reset: sandbox.reset };
+    const deps = { clock: sandbox.clock, store: sandbox.store, faults: sandbox.faults, journal: sandbox.journal, reset: sandbox.reset };
     let customer = 0;
     // Real card numbers start 3-6, so a number cannot hide inside an id (1987…) or a timestamp.
     const cardNumber = fc
