@@ -9,6 +9,11 @@ const envSchema = z.object({
   SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
   SANDBOX_TIME_UNIT: z.enum(['seconds', 'milliseconds']).default('seconds'),
   SANDBOX_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+  /** Strict mode (README.md): `true` (default, as Zoho) or `false`. */
+  SANDBOX_STRICT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
 });
 
 /** Every environment variable the sandbox reads. */

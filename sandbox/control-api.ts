@@ -1,6 +1,7 @@
 /**
- * The control API under `/__sandbox/` (README.md): reset, seed, tokens, completing a session as
- * the customer would, the clock, fault injection, the rate limit and the request journal.
+ * The control API under `/__sandbox/` (README.md): reset, seed, customers, tokens, completing a
+ * session as the customer would, the clock, strict mode, fault injection, the rate limit and the
+ * request journal.
  */
 import { z } from 'zod';
 import type { SandboxClock } from './clock';
@@ -134,6 +135,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
 
 const rateLimitBody = z.object({ requests_per_minute: z.number().int().min(0).max(1_000_000) });
 
+const strictBody = z.strictObject({ strict: z.boolean() });
+
 /** The last instant an ISO 8601 date can show (9999-12-31T23:59:59.999Z). */
 const MAX_MOMENT_MS = 253_402_300_799_999;
 /**
@@ -196,6 +199,10 @@ export function handleControl(deps: ControlDeps, method: string, path: string, q
     }
     case 'POST seed':
       return success(seed(store, validate(seedSchema, parseJsonObject(bodyText))));
+    case 'GET customers': {
+      const accountId = accountOf(query);
+      return success({ account_id: accountId, customers: store.customersOf(accountId) });
+    }
     case 'GET clock':
       return success({ clock: clock.view() });
     case 'PUT clock': {
@@ -222,6 +229,11 @@ export function handleControl(deps: ControlDeps, method: string, path: string, q
     case 'DELETE clock':
       clock.reset();
       return success({ clock: clock.view() });
+    case 'GET strict':
+      return success({ strict: store.strict });
+    case 'PUT strict':
+      store.strict = validate(strictBody, parseJsonObject(bodyText)).strict;
+      return success({ strict: store.strict });
     case 'POST tokens': {
       const body = validate(tokenBody, parseJsonObject(bodyText));
       store.addToken(body.token, body.account_id, body.scopes);

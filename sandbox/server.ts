@@ -19,6 +19,11 @@ export interface SandboxOptions extends StoreOptions {
   fixtures?: boolean;
   /** Requests per minute per account; 0 (default) is no limit. */
   rateLimitPerMinute?: number;
+  /**
+   * Strict mode at start and after reset (default true, as Zoho): unknown body fields and unknown
+   * customers are refused (README.md, Strict mode).
+   */
+  strict?: boolean;
 }
 
 export interface Sandbox {
@@ -54,6 +59,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     journal.clear();
     clock.reset();
     store.rateLimitPerMinute = options.rateLimitPerMinute ?? 0;
+    store.strict = options.strict ?? true;
     for (const [token, scopes] of Object.entries(SANDBOX_TOKENS)) store.addToken(token, SANDBOX_ACCOUNT_ID, scopes);
     if (withFixtures) seed(store, seedSchema.parse(DEFAULT_FIXTURES));
   };

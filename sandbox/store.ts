@@ -110,6 +110,11 @@ export class SandboxStore {
   #nextPaymentMethodId = FIRST_PAYMENT_METHOD_ID;
   /** Requests per minute per account; 0 is no limit. */
   rateLimitPerMinute = 0;
+  /**
+   * Strict mode (README.md, Strict mode): as Zoho, a session for a customer the account does not
+   * know is `resource_does_not_exist`. Off, such a customer is registered on the spot.
+   */
+  strict = true;
 
   constructor(options: StoreOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -117,13 +122,14 @@ export class SandboxStore {
     this.sessionTtlMs = options.sessionTtlMs ?? 60 * 60 * 1000;
   }
 
-  /** Forgets everything: tokens, accounts, the rate limit. */
+  /** Forgets everything: tokens, accounts, the rate limit, strict mode (back to on). */
   clear(): void {
     this.#tokens.clear();
     this.#accounts.clear();
     this.#nextSessionId = FIRST_SESSION_ID;
     this.#nextPaymentMethodId = FIRST_PAYMENT_METHOD_ID;
     this.rateLimitPerMinute = 0;
+    this.strict = true;
   }
 
   // --- tokens and accounts ---------------------------------------------------------------------
@@ -158,21 +164,28 @@ export class SandboxStore {
     return customer;
   }
 
-  /** A customer id Zoho has not seen before is registered without a name or email. */
-  #customer(accountId: string, customerId: string): StoredCustomer {
-    const { customers } = this.#account(accountId);
-    let customer = customers.get(customerId);
-    if (!customer) {
-      customer = { customer_id: customerId };
-      customers.set(customerId, customer);
-    }
-    return customer;
+  customerOf(accountId: string, customerId: string): StoredCustomer | undefined {
+    return this.#account(accountId).customers.get(customerId);
+  }
+
+  /** The account's customers, in the order they were registered. */
+  customersOf(accountId: string): StoredCustomer[] {
+    return [...this.#account(accountId).customers.values()];
+  }
+
+  /**
+   * Registers a customer id not seen before, without a name or email: an object seeded for a
+   * customer implies the customer (in Zoho, no payment method exists without one).
+   */
+  #registerCustomer(accountId: string, customerId: string): void {
+    if (!this.customerOf(accountId, customerId)) this.putCustomer(accountId, { customer_id: customerId });
   }
 
   // --- sessions -------------------------------------------------------------------------------------
 
   createSession(accountId: string, input: { customer_id: string; description?: string }): StoredSession {
-    this.#customer(accountId, input.customer_id);
+    if (this.strict && !this.customerOf(accountId, input.customer_id)) throw resourceDoesNotExist('customer');
+    this.#registerCustomer(accountId, input.customer_id);
     const session: StoredSession = {
       payment_method_session_id: this.#newSessionId(accountId),
       customer_id: input.customer_id,
@@ -186,7 +199,7 @@ export class SandboxStore {
 
   /** Stores a session as given (seeding); a missing id is generated. */
   putSession(accountId: string, session: Omit<StoredSession, 'payment_method_session_id'> & { payment_method_session_id?: string }): StoredSession {
-    this.#customer(accountId, session.customer_id);
+    this.#registerCustomer(accountId, session.customer_id);
     const stored: StoredSession = {
       ...session,
       payment_method_session_id: session.payment_method_session_id ?? this.#newSessionId(accountId),
@@ -224,7 +237,6 @@ export class SandboxStore {
     }
     return session;
   }
-
 
   expireSession(accountId: string, id: string): StoredSession {
     const session = this.getSession(accountId, id);
@@ -274,7 +286,7 @@ export class SandboxStore {
     method: Omit<StoredPaymentMethod, 'payment_method_id' | 'createdAtMs' | 'modifiedAtMs'> &
       Partial<Pick<StoredPaymentMethod, 'payment_method_id' | 'createdAtMs' | 'modifiedAtMs'>>,
   ): StoredPaymentMethod {
-    this.#customer(accountId, method.customer_id);
+    this.#registerCustomer(accountId, method.customer_id);
     const now = this.now();
     const stored: StoredPaymentMethod = {
       ...method,
@@ -349,12 +361,12 @@ export class SandboxStore {
 
   /** `payment_method` as retrieve and update return it, in the seeds' field order. */
   viewPaymentMethod(accountId: string, method: StoredPaymentMethod): Record<string, unknown> {
-    const customer = this.#customer(accountId, method.customer_id);
+    const customer = this.customerOf(accountId, method.customer_id);
     return {
       payment_method_id: method.payment_method_id,
       customer_id: method.customer_id,
-      ...(customer.customer_name !== undefined && { customer_name: customer.customer_name }),
-      ...(customer.customer_email !== undefined && { customer_email: customer.customer_email }),
+      ...(customer?.customer_name !== undefined && { customer_name: customer.customer_name }),
+      ...(customer?.customer_email !== undefined && { customer_email: customer.customer_email }),
       type: method.type,
       ...(method.card && { card: method.card }),
       ...(method.ach_debit && { ach_debit: method.ach_debit }),

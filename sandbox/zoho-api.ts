@@ -107,29 +107,43 @@ export function authorize(
 const digits = z.string().regex(ZOHO_ID);
 const optionalText = (max: number) => z.string().max(max).optional();
 
-const createSessionBody = z.object({
-  customer_id: digits,
-  description: optionalText(1000),
-});
+/**
+ * The endpoints' bodies, built with `object`: z.object (unknown fields are dropped in silence)
+ * or z.strictObject (strict mode: an unknown field, at any depth, is refused). One declaration
+ * for both, so the two modes can never take different arguments.
+ */
+function zohoBodies(object: typeof z.strictObject) {
+  const billingAddress = object({
+    name: optionalText(200),
+    address_line1: optionalText(500),
+    address_line2: optionalText(500),
+    city: optionalText(200),
+    state: optionalText(200),
+    country: z.string().regex(/^[A-Z]{2}$/),
+    postal_code: optionalText(20),
+  });
+  return {
+    billingAddress,
+    createSession: object({
+      customer_id: digits,
+      description: optionalText(1000),
+    }),
+    update: object({
+      type: z.enum(['card', 'ach_debit']),
+      card: object({ expiry_month: z.string().regex(/^(0[1-9]|1[0-2])$/), expiry_year: z.string().regex(/^\d{2}$/) }).optional(),
+      ach_debit: object({ account_holder_type: z.enum(['individual', 'company']) }).optional(),
+      billing_address: billingAddress.optional(),
+    }),
+  };
+}
 
-export const billingAddressBody = z.object({
-  name: optionalText(200),
-  address_line1: optionalText(500),
-  address_line2: optionalText(500),
-  city: optionalText(200),
-  state: optionalText(200),
-  country: z.string().regex(/^[A-Z]{2}$/),
-  postal_code: optionalText(20),
-});
+const LENIENT_BODIES = zohoBodies(z.object);
+const STRICT_BODIES = zohoBodies(z.strictObject);
+const bodiesFor = (store: SandboxStore) => (store.strict ? STRICT_BODIES : LENIENT_BODIES);
 
-const updateBody = z.object({
-  type: z.enum(['card', 'ach_debit']),
-  card: z
-    .object({ expiry_month: z.string().regex(/^(0[1-9]|1[0-2])$/), expiry_year: z.string().regex(/^\d{2}$/) })
-    .optional(),
-  ach_debit: z.object({ account_holder_type: z.enum(['individual', 'company']) }).optional(),
-  billing_address: billingAddressBody.optional(),
-});
+/** A billing address as the update endpoint takes it (the control API's completion takes it too). */
+export const billingAddressBody = LENIENT_BODIES.billingAddress;
+type UpdateBody = z.infer<typeof LENIENT_BODIES.update>;
 
 /** What each field must be, for `invalid_parameter` messages. */
 const EXPECTED: Readonly<Record<string, string>> = {
@@ -152,10 +166,10 @@ export function handleEndpoint(
 ): Reply {
   // Zoho's order: the body (JSON, then required, then well-formed arguments), then the path's id.
   if (endpoint === 'createPaymentMethodSession') {
-    const body = validate(createSessionBody, parseJsonObject(bodyText), EXPECTED);
+    const body = validate(bodiesFor(store).createSession, parseJsonObject(bodyText), EXPECTED);
     return success({ payment_method_session: store.viewCreatedSession(store.createSession(accountId, body)) });
   }
-  const update = endpoint === 'updatePaymentMethod' ? validate(updateBody, parseJsonObject(bodyText), EXPECTED) : undefined;
+  const update = endpoint === 'updatePaymentMethod' ? validate(bodiesFor(store).update, parseJsonObject(bodyText), EXPECTED) : undefined;
   if (id === undefined || !ZOHO_ID.test(id)) {
     throw invalidParameter(endpoint === 'retrievePaymentMethodSession' ? 'payment_method_session_id' : 'payment_method_id', 'digits');
   }
@@ -165,7 +179,7 @@ export function handleEndpoint(
     case 'retrievePaymentMethod':
       return success({ payment_method: store.viewPaymentMethod(accountId, store.getPaymentMethod(accountId, id)) });
     case 'updatePaymentMethod': {
-      const change = update as z.infer<typeof updateBody>;
+      const change = update as UpdateBody;
       if (change.card && change.type !== 'card') throw invalidParameter('card', 'only for type card');
       if (change.ach_debit && change.type !== 'ach_debit') throw invalidParameter('ach_debit', 'only for type ach_debit');
       if (change.card && cardExpired(change.card, store.now())) {

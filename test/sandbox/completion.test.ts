@@ -268,6 +268,7 @@ describe('which session', () => {
 
   it("needs the session's account_id: missing → required_parameter_missing; another account → resource_does_not_exist", async () => {
     await h.addToken();
+    await h.addCustomer(CHARLES);
     const theirs = await h.createSession(CHARLES, { token: OTHER_TOKEN, account: OTHER_ACCOUNT });
 
     expectZohoError(await h.control('POST', `paymentmethodsessions/${FIXTURE_OPEN_SESSION}/complete`, achBody('000123456789')), 400, 'required_parameter_missing', 'account_id');

@@ -134,13 +134,16 @@ describe('POST /__sandbox/reset', () => {
     expect((await getCard()).json().payment_method.status).toBe('active');
   });
 
-  it('with {"fixtures": false} leaves the account empty, but the sandbox tokens still work', async () => {
+  it('with {"fixtures": false} leaves the account empty, customers too, but the sandbox tokens still work', async () => {
     expect((await h.control('POST', 'reset', { fixtures: false })).status).toBe(200);
 
     expectZohoError(await getCard(), 404, 'resource_does_not_exist');
     expectZohoError(await h.zoho('GET', `paymentmethods/${FIXTURE_ACH}`, { token: 'sandbox_read' }), 404, 'resource_does_not_exist');
     expectZohoError(await h.zoho('GET', `paymentmethodsessions/${FIXTURE_SUCCEEDED_SESSION}`), 404, 'resource_does_not_exist');
     expectZohoError(await h.complete(FIXTURE_OPEN_SESSION, achBody('000123456789')), 404, 'resource_does_not_exist');
+    // Strict mode: Charles went with the fixtures, until a seed brings him back.
+    expectZohoError(await h.zoho('POST', 'paymentmethodsessions', { body: { customer_id: CHARLES } }), 404, 'resource_does_not_exist', 'customer');
+    await h.addCustomer(CHARLES, ACCOUNT);
     expect((await h.zoho('POST', 'paymentmethodsessions', { body: { customer_id: CHARLES } })).status).toBe(200);
   });
 
@@ -288,6 +291,7 @@ describe('POST /__sandbox/tokens', () => {
     });
     expect(reply.text).not.toContain('half');
     const as = { token: 'half', account: OTHER_ACCOUNT };
+    await h.addCustomer('9');
     const sessionId = (await h.zoho('POST', 'paymentmethodsessions', { ...as, body: { customer_id: '9' } })).json().payment_method_session.payment_method_session_id;
     expect((await h.zoho('GET', `paymentmethodsessions/${sessionId}`, as)).status).toBe(200);
     expectZohoError(await h.zoho('PUT', 'paymentmethods/1', { ...as, body: { type: 'card' } }), 403, 'oauth_scope_mismatch', 'ZohoPay.paymentmethods.UPDATE');

@@ -168,6 +168,7 @@ describe('429 rate_limit_exceeded (limit set with PUT /__sandbox/rate-limit)', (
 
   it('the limit is per account: another account still gets through', async () => {
     await h.addToken();
+    await h.addCustomer('42');
     await h.control('PUT', 'rate-limit', { requests_per_minute: 1 });
     expect((await h.zoho('GET', `paymentmethods/${FIXTURE_CARD}`)).status).toBe(200);
     expectZohoError(await h.zoho('GET', `paymentmethods/${FIXTURE_CARD}`), 429, 'rate_limit_exceeded');
@@ -324,6 +325,7 @@ describe('404 resource_does_not_exist', () => {
     // The fixture card is untouched in its own account.
     expect((await h.zoho('GET', `paymentmethods/${FIXTURE_CARD}`)).json().payment_method.status).toBe('active');
 
+    await h.addCustomer('1987000000724207');
     const theirs = await h.createSession('1987000000724207', other);
     expectZohoError(await h.zoho('GET', `paymentmethodsessions/${theirs}`), 404, 'resource_does_not_exist');
     expect((await h.zoho('GET', `paymentmethodsessions/${theirs}`, other)).status).toBe(200);

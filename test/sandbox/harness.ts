@@ -108,11 +108,14 @@ export interface Harness {
   completedSession: (body: unknown, customerId?: string) => Promise<{ sessionId: string; session: Json; paymentMethodId: string }>;
   /** Adds OTHER_TOKEN for OTHER_ACCOUNT (or the given token/account/scopes). */
   addToken: (token?: string, account?: string, scopes?: string[]) => Promise<void>;
+  /** Seeds a customer (default OTHER_ACCOUNT): strict mode knows only the customers it was given. */
+  addCustomer: (customerId: string, account?: string) => Promise<void>;
 }
 
 /**
  * Starts one sandbox for the enclosing describe block (closed in afterAll); before each test the
  * clock goes back to START and the sandbox is reset to its start-up state with the fixtures.
+ * Strict mode is on (as Zoho, and the sandbox's default) unless `options.strict` is false.
  */
 export function useSandbox(options: Omit<SandboxOptions, 'now'> = {}): Harness {
   let running: RunningSandbox | undefined;
@@ -148,11 +151,15 @@ export function useSandbox(options: Omit<SandboxOptions, 'now'> = {}): Harness {
       const reply = await h.control('POST', 'tokens', { token, account_id: account, ...(scopes && { scopes }) });
       expect(reply.status).toBe(200);
     },
+    async addCustomer(customerId, account = OTHER_ACCOUNT) {
+      const reply = await h.control('POST', 'seed', { account_id: account, customers: [{ customer_id: customerId }] });
+      expect(reply.status).toBe(200);
+    },
   };
 
   beforeAll(async () => {
     nock.enableNetConnect('127.0.0.1');
-    running = await startSandbox({ ...options, now: () => h.now }, 0);
+    running = await startSandbox({ strict: true, ...options, now: () => h.now }, 0);
   });
   beforeEach(() => {
     h.now = START;

@@ -1,7 +1,8 @@
 /**
  * Units, without HTTP: the instrument checks of sandbox/instruments.ts (Luhn, ABA checksum, card
  * number normalisation, the test-number tables), cardExpired at month boundaries, SandboxStore's
- * ids, per-account state, session expiry (read from the clock) and statuses; and a fast-check property: for random
+ * ids, per-account state, customers (strict mode refuses unknown ones, lenient registers them),
+ * session expiry (read from the clock) and statuses; and a fast-check property: for random
  * valid card numbers, completing a session (the control API's handler, called directly) keeps
  * only the last four digits, so the full number appears in no reply and no stored object.
  */
@@ -132,7 +133,12 @@ describe('cardExpired: true once the last day of the expiry month has passed (UT
 
 describe('SandboxStore', () => {
   let now = START;
-  const newStore = () => new SandboxStore({ now: () => now });
+  /** A store whose account knows customers 1 and 7 (strict mode, the default, refuses any other). */
+  const newStore = () => {
+    const store = new SandboxStore({ now: () => now });
+    for (const customerId of ['1', '7']) store.putCustomer(ACCOUNT, { customer_id: customerId });
+    return store;
+  };
   beforeEach(() => {
     now = START;
   });
@@ -197,6 +203,47 @@ describe('SandboxStore', () => {
     expect(store.sessionStatusOf(store.getSession(ACCOUNT, id))).toBe('expired');
   });
 
+  it('strict (the default): a session for a customer the account does not know is resource_does_not_exist, and registers nothing', () => {
+    const store = newStore();
+    expect(store.strict).toBe(true);
+
+    expect(() => store.createSession(ACCOUNT, { customer_id: '2' })).toThrow(
+      expect.objectContaining({ status: 404, code: 'resource_does_not_exist', message: 'The customer does not exist.' }),
+    );
+    // Known in one account is unknown in another.
+    expect(() => store.createSession(OTHER_ACCOUNT, { customer_id: '1' })).toThrow(expect.objectContaining({ code: 'resource_does_not_exist' }));
+    expect(store.customerOf(ACCOUNT, '2')).toBeUndefined();
+    expect(store.customersOf(OTHER_ACCOUNT)).toEqual([]);
+  });
+
+  it('not strict: an unknown customer is registered, without a name or email', () => {
+    const store = newStore();
+    store.strict = false;
+
+    store.createSession(OTHER_ACCOUNT, { customer_id: '2' });
+
+    expect(store.customersOf(OTHER_ACCOUNT)).toEqual([{ customer_id: '2' }]);
+  });
+
+  it('a seeded payment method or session registers its customer in either mode (no method exists without one)', () => {
+    const store = newStore();
+    store.putPaymentMethod(OTHER_ACCOUNT, { customer_id: '3', type: 'ach_debit', ach_debit: { last_four_digits: '1234' }, status: 'active' });
+    store.putSession(OTHER_ACCOUNT, { customer_id: '4', status: 'created', createdAtMs: now });
+
+    expect(store.customersOf(OTHER_ACCOUNT).map((c) => c.customer_id)).toEqual(['3', '4']);
+    expect(store.createSession(OTHER_ACCOUNT, { customer_id: '3' }).customer_id).toBe('3');
+  });
+
+  it('clear() forgets the customers and puts strict back on', () => {
+    const store = newStore();
+    store.strict = false;
+
+    store.clear();
+
+    expect(store.strict).toBe(true);
+    expect(store.customersOf(ACCOUNT)).toEqual([]);
+  });
+
   it('times are sent in seconds, or milliseconds when asked', () => {
     expect(newStore().time(START + 999)).toBe(START / 1000);
     expect(new SandboxStore({ timeUnit: 'milliseconds' }).time(START + 999)).toBe(START + 999);
@@ -246,6 +293,7 @@ describe('only the last four digits are kept (property, no HTTP)', () => {
     fc.assert(
       fc.property(cardNumber.chain((n) => fc.tuple(fc.constant(n), typed(n))), ([number, asTyped]) => {
         customer += 1; // a fresh customer each run: at most 100 methods per customer
+        sandbox.store.putCustomer(ACCOUNT, { customer_id: String(customer) });
         const session = sandbox.store.createSession(ACCOUNT, { customer_id: String(customer) });
         const reply = handleControl(
           deps,
