@@ -3,6 +3,7 @@
  * call. Query arguments fail as BAD_USER_INPUT errors; mutation inputs become `userErrors` with
  * the path to the offending field.
  */
+import type { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { badUserInput } from './codes';
 import type {
@@ -32,19 +33,21 @@ export function parseIdArgument(id: string, argumentName: string): string {
   return id;
 }
 
-/** The `ids` argument of `paymentMethods`: at most 100 ids, each a Zoho id. */
-export function parseIdListArgument(ids: readonly string[], argumentName: string): string[] {
+/**
+ * The `ids` argument of `paymentMethods`: more than 100 ids fail the whole field (thrown); otherwise
+ * each id in its place, or the BAD_USER_INPUT error of that one id, which the list reports at its
+ * own index while the other ids are answered.
+ */
+export function parseIdListArgument(ids: readonly string[], argumentName: string): Array<string | GraphQLError> {
   if (ids.length > MAX_IDS_PER_QUERY) {
     throw badUserInput(
       `Argument "${argumentName}" holds ${ids.length} ids; at most ${MAX_IDS_PER_QUERY} are allowed per query.`,
       { argumentName },
     );
   }
-  const bad = ids.findIndex((id) => !ZOHO_ID_PATTERN.test(id));
-  if (bad !== -1) {
-    throw badUserInput(`Argument "${argumentName}[${bad}]" ${ID_MESSAGE}.`, { argumentName });
-  }
-  return [...ids];
+  return ids.map((id, index) =>
+    ZOHO_ID_PATTERN.test(id) ? id : badUserInput(`Argument "${argumentName}[${index}]" ${ID_MESSAGE}.`, { argumentName }),
+  );
 }
 
 /** The outcome of validating a mutation input. */

@@ -380,7 +380,9 @@ export type Query = {
   paymentMethodSession: Maybe<PaymentMethodSession>;
   /**
    * Several payment methods at once, in the order of `ids`, with null at the position of an id
-   * that does not exist. Repeated ids are fetched once. Needs the `ZohoPay.paymentmethods.READ` scope.
+   * that does not exist. A malformed id is null too, with a BAD_USER_INPUT error whose `path` ends
+   * at its index; the other ids are answered. More than 100 ids fail the whole field with
+   * BAD_USER_INPUT. Repeated ids are fetched once. Needs the `ZohoPay.paymentmethods.READ` scope.
    */
   paymentMethods: Array<Maybe<PaymentMethod>>;
 };

@@ -8,9 +8,15 @@ export const Query: QueryResolvers = {
   paymentMethod: (_, { id }, { loaders }) => loaders.paymentMethod.load(parseIdArgument(id, 'id')),
 
   paymentMethods: async (_, { ids }, { loaders }) => {
-    const results = await loaders.paymentMethod.loadMany(parseIdListArgument(ids, 'ids'));
-    // A failed id becomes an error at its own index (its item is null), not the whole list's.
-    return results.map((result) => (result instanceof Error ? settledRejection(result) : result));
+    const parsed = parseIdListArgument(ids, 'ids');
+    const results = await loaders.paymentMethod.loadMany(parsed.filter((id): id is string => typeof id === 'string'));
+    // A malformed or failed id becomes an error at its own index (its item is null), not the whole
+    // list's; a malformed one is never sent to Zoho.
+    let next = 0;
+    return parsed.map((id) => {
+      const result = typeof id === 'string' ? results[next++] : id;
+      return result instanceof Error ? settledRejection(result) : (result ?? null);
+    });
   },
 };
 

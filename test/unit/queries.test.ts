@@ -422,14 +422,43 @@ describe('paymentMethods', () => {
     expect(r).toEqual({ data: { paymentMethods: ids.map((id) => ({ id })) } });
   });
 
-  it.each([
-    ['101 ids', Array.from({ length: 101 }, (_, i) => String(1000 + i))],
-    ['a non-digit id', [CARD_ID, 'abc']],
-    ['a 20-digit id', ['12345678901234567890']],
-  ])('rejects %s with BAD_USER_INPUT and no upstream call', async (_, ids) => {
-    const r = await run(PAYMENT_METHODS, { ids });
+  it('rejects 101 ids as a whole with BAD_USER_INPUT and no upstream call', async () => {
+    const r = await run(PAYMENT_METHODS, { ids: Array.from({ length: 101 }, (_, i) => String(1000 + i)) });
     expect(r.data).toBeNull();
     expect(r.errors).toEqual([expect.objectContaining({ path: ['paymentMethods'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    expect(calls(gw)).toEqual([]);
+  });
+
+  it('answers a malformed id with null and a BAD_USER_INPUT error at its own index, and the other ids as usual', async () => {
+    getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
+    getMethod(ACH_ID).reply(200, methodReply(ach()));
+    getMethod('42').reply(404, NOT_FOUND);
+    const ids = [CARD_ID, ACH_ID, '42', 'abc', CARD_ID, '12345678901234567890'];
+    const r = await run(PAYMENT_METHODS, { ids });
+    expect(r.data).toEqual({ paymentMethods: [{ id: CARD_ID }, { id: ACH_ID }, null, null, { id: CARD_ID }, null] });
+    expect(r.errors).toEqual([
+      expect.objectContaining({
+        path: ['paymentMethods', 3],
+        message: expect.stringContaining('"ids[3]"'),
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+      expect.objectContaining({
+        path: ['paymentMethods', 5],
+        message: expect.stringContaining('"ids[5]"'),
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+    ]);
+    // The malformed ids are never sent to Zoho.
+    expect(calls(gw).sort()).toEqual([CARD_ID, ACH_ID, '42'].map((id) => `GET /api/v1/paymentmethods/${id}`).sort());
+  });
+
+  it('answers only malformed ids without any upstream call', async () => {
+    const r = await run(PAYMENT_METHODS, { ids: ['x', '../1'] });
+    expect(r.data).toEqual({ paymentMethods: [null, null] });
+    expect(r.errors?.map((e) => [e.path, e.extensions?.['code']])).toEqual([
+      [['paymentMethods', 0], 'BAD_USER_INPUT'],
+      [['paymentMethods', 1], 'BAD_USER_INPUT'],
+    ]);
     expect(calls(gw)).toEqual([]);
   });
 
