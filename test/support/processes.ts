@@ -209,11 +209,14 @@ export async function waitForStdout(proc: ManagedProcess, predicate: (stdout: st
   return proc.stdout;
 }
 
-/** `npm run sandbox` on a free port: resolves once it prints `... listening at <url>/api/v1`. */
+/**
+ * `npm run sandbox` on a free port, strict as Zoho unless `env` says otherwise (sandbox/README.md,
+ * Strict mode): resolves once it prints `... listening at <url>/api/v1`.
+ */
 export async function startSandboxProcess(env: Record<string, string> = {}): Promise<SandboxProcess> {
   const { proc, ready } = await startProcess(
     'sandbox/main.ts',
-    { SANDBOX_PORT: '0', ...env },
+    { SANDBOX_PORT: '0', SANDBOX_STRICT: 'true', ...env },
     (stdout) => /Zoho Payments sandbox listening at (http:\/\/\S+)\/api\/v1\s/.exec(stdout)?.[1],
     'the sandbox process',
   );
