@@ -73,6 +73,25 @@ describe.each(OPERATIONS)('%s', (_, operation, failedData) => {
   });
 });
 
+// The headers are not input: even with an input that is wrong too, a mutation reports them as a
+// GraphQL error (never a user error on ["input"]), before it looks at the input or calls Zoho.
+it.each([
+  ['createPaymentMethodSession', `mutation { createPaymentMethodSession(input: { customerId: "cust_1" }) { userErrors { code } } }`],
+  ['updatePaymentMethod', `mutation { updatePaymentMethod(input: { id: "${CARD_ID}" }) { userErrors { code } } }`],
+  ['deletePaymentMethod', `mutation { deletePaymentMethod(input: { id: "pm_1" }) { userErrors { code } } }`],
+])('%s with a bad input and no account id or no token: the header error, data null, no call', async (_, operation) => {
+  for (const [headers, code] of [
+    [{ authorization: AUTHORIZATION }, 'BAD_USER_INPUT'],
+    [{ authorization: AUTHORIZATION, 'x-zoho-account-id': 'acct-1' }, 'BAD_USER_INPUT'],
+    [withAccount, 'UNAUTHENTICATED'],
+  ] as const) {
+    const r = await gw.execute(operation, undefined, headers);
+    expect(r.data).toBeNull();
+    expect(r.errors?.map((e) => e.extensions?.['code'])).toEqual([code]);
+  }
+  expect(unmatched).toEqual([]);
+});
+
 it('notices a call nobody mocked (the check above can fail)', async () => {
   const r = await gw.execute(OPERATIONS[0]![1]);
   expect(r.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_ERROR');

@@ -222,6 +222,28 @@ const BAD_REQUEST_ROWS: Row[] = DOCUMENTED_CODES.map((zohoCode) => ({
   upstreamCode: zohoCode,
 }));
 
+/**
+ * A 400 about the account id (the X-Zoho-Account-Id header, sent as `account_id`): BAD_USER_INPUT
+ * as a GraphQL error in queries and mutations alike, never a mutation's user error (the header is
+ * not input). The sandbox's code for it; Zoho documents none.
+ */
+const ACCOUNT_ID_ROW: Row = {
+  when: '400 invalid_account_id',
+  reply: (i) => i.reply(400, zohoError('invalid_account_id', 'The OAuth token has no access to this account_id.')),
+  code: 'BAD_USER_INPUT',
+  upstreamStatus: 400,
+  upstreamCode: 'invalid_account_id',
+};
+
+/** Zoho's (and the sandbox's) 400 for a change that does not fit the payment method's type. */
+const TYPE_MISMATCH_ROW: Row = {
+  when: '400 payment_method_type_mismatch',
+  reply: (i) => i.reply(400, zohoError('payment_method_type_mismatch', 'The payment method is of type ach_debit, not card.')),
+  code: 'BAD_USER_INPUT',
+  upstreamStatus: 400,
+  upstreamCode: 'payment_method_type_mismatch',
+};
+
 type Json = Record<string, Record<string, unknown>>;
 
 /** A seeds reply changed by `edit` (the seed is parsed afresh each time). */
@@ -464,6 +486,8 @@ interface MutationOperation extends Operation {
   resultField: string;
   /** The input path a NOT_FOUND user error points at. */
   notFoundField: string[];
+  /** The input path a TYPE_MISMATCH user error from Zoho points at. */
+  typeMismatchField: string[];
 }
 
 const PAYMENT_METHOD_QUERY: Operation = {
@@ -493,6 +517,7 @@ const DELETE_MUTATION: MutationOperation = {
   zohoPayload: null,
   resultField: 'deletedPaymentMethodId',
   notFoundField: ['input', 'id'],
+  typeMismatchField: ['input'],
 };
 
 const CREATE_MUTATION: MutationOperation = {
@@ -505,6 +530,7 @@ const CREATE_MUTATION: MutationOperation = {
   zohoPayload: 'payment_method_session',
   resultField: 'paymentMethodSession',
   notFoundField: ['input', 'customerId'],
+  typeMismatchField: ['input'],
 };
 
 const UPDATE_MUTATION: MutationOperation = {
@@ -521,12 +547,14 @@ const UPDATE_MUTATION: MutationOperation = {
   zohoPayload: 'payment_method',
   resultField: 'paymentMethod',
   notFoundField: ['input', 'id'],
+  // UPDATE_INPUT changes the card.
+  typeMismatchField: ['input', 'card'],
 };
 
 const MUTATIONS = [DELETE_MUTATION, CREATE_MUTATION, UPDATE_MUTATION];
 
 /** Every row that must surface as a GraphQL error for this operation. */
-const errorRows = (operation: Operation): Row[] => [...ROWS, ...shapeRows(operation.zohoPayload)];
+const errorRows = (operation: Operation): Row[] => [...ROWS, ACCOUNT_ID_ROW, ...shapeRows(operation.zohoPayload)];
 
 let gateway: TestGateway;
 let slowGateway: TestGateway;
@@ -642,6 +670,15 @@ describe('the error table through GraphQL', () => {
         });
       },
     );
+
+    it('400 payment_method_type_mismatch is a TYPE_MISMATCH userError on the change that did not fit', async () => {
+      const result = await run(mutation, TYPE_MISMATCH_ROW);
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.[mutation.field]).toEqual({
+        [mutation.resultField]: null,
+        userErrors: [{ field: mutation.typeMismatchField, code: 'TYPE_MISMATCH', message: expect.stringContaining('not card') }],
+      });
+    });
 
     it.each(errorRows(mutation).map((row) => [row.when, row.code, row] as const))(
       '%s stays a %s GraphQL error, with data null',

@@ -357,6 +357,25 @@ describe('updatePaymentMethod', () => {
     expect(calls()).toEqual([`GET ${path(id)}`]);
   });
 
+  it.each([
+    ['a card change', { card: { expiryMonth: 3, expiryYear: 2027 } }, { card: { expiry_month: '03', expiry_year: '27' } }, ['input', 'card']],
+    ['a billing address alone', { billingAddress: ADDRESS_INPUT }, { billing_address: zohoAddress() }, ['input', 'id']],
+  ])("reports Zoho's payment_method_type_mismatch on %s as TYPE_MISMATCH on %j", async (_, change, body, field) => {
+    // The method's type changed between the gateway's GET and its PUT.
+    getMethod(CARD_ID).reply(200, seed('retrieve-payment-method.response'));
+    putMethod(CARD_ID, { type: 'card', ...body }).reply(400, {
+      code: 'payment_method_type_mismatch',
+      message: 'The payment method is of type ach_debit, not card.',
+    });
+    const r = await run(UPDATE, { input: { id: CARD_ID, ...change } });
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.updatePaymentMethod).toEqual({
+      paymentMethod: null,
+      userErrors: [{ field, code: 'TYPE_MISMATCH', message: expect.stringContaining('of type ach_debit, not card') }],
+    });
+    expect(calls()).toEqual([`GET ${path(CARD_ID)}`, `PUT ${path(CARD_ID)}`]);
+  });
+
   it('reports an unknown id (GET 404) as NOT_FOUND, without a PUT', async () => {
     getMethod(CARD_ID).reply(404, NOT_FOUND);
     const r = await run(UPDATE, { input: { id: CARD_ID, card: { expiryMonth: 3, expiryYear: 2027 } } });
