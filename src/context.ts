@@ -19,6 +19,9 @@ import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
 import { currentRequestScope, requestIdFrom } from './http/request-scope';
 import type { UpstreamPolicy } from './datasources/upstream-policy';
+import { RequestIdempotency, idempotencyLeaseMs } from './idempotency/idempotency';
+import type { IdempotencyStore } from './idempotency/store';
+import type { OperationAudit } from './observability/audit';
 
 export interface GatewayContext {
   /** This request's id (request-scope.ts): logged, sent upstream, in every error. */
@@ -35,6 +38,10 @@ export interface GatewayContext {
   readonly unsentCalls: UnsentCall[];
   /** The current time, for checks such as "expiry already past" (a fixed clock in tests). */
   now: () => Date;
+  /** Idempotency of this request's mutations, scoped to the caller's account; reading it without valid credentials throws the credentials error. */
+  readonly idempotency: RequestIdempotency;
+  /** Who made this request's mutations and what came of each, for its log line (observability/audit.ts). */
+  readonly audit: OperationAudit;
 }
 
 /** What building a context needs from the application (shared, holding no request data). */
@@ -51,6 +58,8 @@ export interface ContextDependencies {
   metrics?: GatewayMetrics;
   /** Distinct Zoho calls one operation may make (ZOHO_MAX_CALLS_PER_OPERATION). */
   maxCallsPerOperation?: number;
+  /** Idempotency records, shared by every request (without one, a mutation with a key is refused). */
+  idempotencyStore?: IdempotencyStore;
 }
 
 /** ZOHO_MAX_CALLS_PER_OPERATION's default (config.ts), for gateways built without the config. */
@@ -99,7 +108,23 @@ export function buildContext(
       metrics?.recordUnsentCall(call);
     },
   });
-  return { requestId, logger, now, upstreamCalls, unsentCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
+  const idempotency = new RequestIdempotency({
+    store: deps.idempotencyStore,
+    accountId: credentials.accountId,
+    leaseMs: idempotencyLeaseMs(deps.zohoTimeoutMs),
+    logger,
+  });
+  const audit: OperationAudit = {
+    // The caller's key is hashed only when a mutation's log line reads it.
+    caller: {
+      accountId: credentials.accountId,
+      get callerKey() {
+        return credentials.callerKey;
+      },
+    },
+    mutations: [],
+  };
+  return { requestId, logger, now, upstreamCalls, unsentCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments), idempotency, audit };
 }
 
 /**
@@ -110,6 +135,7 @@ export function buildContext(
 class UnauthenticatedContext implements GatewayContext {
   readonly upstreamCalls: UpstreamCall[] = [];
   readonly unsentCalls: UnsentCall[] = [];
+  readonly audit: OperationAudit = { caller: undefined, mutations: [] };
 
   constructor(
     readonly credentialsError: GraphQLError,
@@ -123,6 +149,10 @@ class UnauthenticatedContext implements GatewayContext {
   }
 
   get loaders(): never {
+    throw this.credentialsError;
+  }
+
+  get idempotency(): never {
     throw this.credentialsError;
   }
 }

@@ -27,6 +27,8 @@ import { buildContext, DEFAULT_MAX_CALLS_PER_OPERATION, type GatewayContext } fr
 import { createZohoHttpClient } from './datasources/http-client';
 import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
+import { MemoryIdempotencyStore } from './idempotency/memory-store';
+import type { IdempotencyStore } from './idempotency/store';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
 import type { Logger } from './observability/logger';
@@ -63,6 +65,8 @@ export interface GatewayOptions {
   maxCallsPerOperation?: number;
   /** Where metrics go (default: a new registry, with the process's own metrics). */
   metrics?: GatewayMetrics;
+  /** Idempotency records of mutations with an `idempotencyKey` (default: in memory, at most IDEMPOTENCY_MAX_KEYS). */
+  idempotencyStore?: IdempotencyStore;
   /**
    * Apollo GraphOS usage reporting (APOLLO_KEY, APOLLO_GRAPH_REF): off without a key. Reports never
    * carry variable values, headers or unmasked error messages. `fetcher` and `endpointUrl` for tests.
@@ -230,6 +234,8 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     ...DEFAULT_UPSTREAM_POLICY,
     ...options.upstreamPolicyOptions,
   });
+  // Created once per gateway, as the policy is: every request's mutations share its records.
+  const idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
   upstreamPolicy.onCircuitStateChange((state) => {
     metrics.setCircuitState(state);
@@ -303,6 +309,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
             logger: options.logger,
             now: options.now,
             maxCallsPerOperation: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
+            idempotencyStore,
           },
           { signal: disconnected.signal },
         );

@@ -18,6 +18,8 @@ import {
   type UpstreamPolicyOptions,
 } from '../src/datasources/upstream-policy';
 import { requestIdFrom, runInRequestScope } from '../src/http/request-scope';
+import { MemoryIdempotencyStore } from '../src/idempotency/memory-store';
+import type { IdempotencyStore } from '../src/idempotency/store';
 import { createLogger, type Logger } from '../src/observability/logger';
 import { createApolloServer } from '../src/server';
 
@@ -78,6 +80,8 @@ export interface TestGateway {
   execute: (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => Promise<OperationResult>;
   /** The upstream calls the last operation made. */
   lastUpstreamCalls: () => GatewayContext['upstreamCalls'];
+  /** The gateway's idempotency store (one per gateway, as in startGateway). */
+  idempotencyStore: IdempotencyStore;
   stop: () => Promise<void>;
 }
 
@@ -91,6 +95,8 @@ export async function createTestGateway(
     nodeEnv?: 'development' | 'production' | 'test';
     zohoTimeoutMs?: number;
     upstreamPolicy?: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>>;
+    /** Default: a new in-memory store on the real clock. */
+    idempotencyStore?: IdempotencyStore;
   } = {},
 ): Promise<TestGateway> {
   const logs = captureLogger();
@@ -109,6 +115,7 @@ export async function createTestGateway(
       breakerThreshold: 0,
       ...options.upstreamPolicy,
     }),
+    idempotencyStore: options.idempotencyStore ?? new MemoryIdempotencyStore(),
   };
   const apollo = createApolloServer(gatewayOptions);
   await apollo.start();
@@ -126,6 +133,7 @@ export async function createTestGateway(
       });
     },
     lastUpstreamCalls: () => last?.upstreamCalls ?? [],
+    idempotencyStore: gatewayOptions.idempotencyStore,
     stop: () => apollo.stop(),
   };
 }

@@ -83,6 +83,16 @@ export const cancelled = () =>
 export const upstreamNotFound = (message: string, upstream?: UpstreamDetails) =>
   gatewayError(ErrorCode.NOT_FOUND, message, { ...upstream });
 
+/** A dependency of the gateway itself (such as the idempotency store) cannot serve: nothing was sent to Zoho. */
+export const serviceUnavailable = (message: string) => gatewayError(ErrorCode.SERVICE_UNAVAILABLE, message);
+
+/** A mutation waited the whole lease for the first call with its idempotency key, which still holds it. */
+export const idempotentCallStillRunning = (waitedMs: number) =>
+  gatewayError(
+    ErrorCode.UPSTREAM_TIMEOUT,
+    `Another call with this idempotencyKey is still running after ${waitedMs} ms. Retry with the same key and input later to get its outcome.`,
+  );
+
 /** The code of an error this module built, or undefined for anything else. */
 export function errorCodeOf(error: unknown): ErrorCode | undefined {
   if (!(error instanceof GraphQLError)) return undefined;

@@ -161,6 +161,15 @@ export type CreatePaymentMethodSessionInput = {
   customerId: Scalars['ID']['input'];
   /** A free-text description shown back on the session, e.g. what it is for; at most 1000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Makes the create safe to retry (after a time-out, say): a key of your choosing, 1 to 255
+   * printable ASCII characters (e.g. a UUID), scoped to your Zoho account. The same key with the
+   * same input within 24 hours creates no second session and answers with the first call's
+   * outcome: the same session, as Zoho shows it now (read with your own token), or the same
+   * `userErrors`. The same key with another input is an `IDEMPOTENCY_CONFLICT` user error. Omit it
+   * (or null) for no idempotency. See the README, "Idempotent mutations".
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The result of `createPaymentMethodSession`. */
@@ -190,6 +199,16 @@ export type Customer = {
 export type DeletePaymentMethodInput = {
   /** The Zoho id of the payment method: a decimal string of 1 to 19 digits. */
   id: Scalars['ID']['input'];
+  /**
+   * Makes the delete safe to retry: a key of your choosing, 1 to 255 printable ASCII characters
+   * (e.g. a UUID), scoped to your Zoho account. The same key with the same input within 24 hours
+   * sends Zoho no second delete and answers with the first call's outcome: the same
+   * `deletedPaymentMethodId` (once Zoho has checked your token with a read of the method, which
+   * needs the READ scope) or the same `userErrors`. The same key with another input is an
+   * `IDEMPOTENCY_CONFLICT` user error. Omit it (or null) for no idempotency. See the README,
+   * "Idempotent mutations".
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The result of `deletePaymentMethod`. */
@@ -449,6 +468,15 @@ export type UpdatePaymentMethodInput = {
   card?: InputMaybe<CardUpdateInput>;
   /** The Zoho id of the payment method to change: a decimal string of 1 to 19 digits. */
   id: Scalars['ID']['input'];
+  /**
+   * Makes the update safe to retry: a key of your choosing, 1 to 255 printable ASCII characters
+   * (e.g. a UUID), scoped to your Zoho account. The same key with the same input within 24 hours
+   * sends Zoho no second update and answers with the first call's outcome: the payment method as
+   * Zoho shows it now (read with your own token) or the same `userErrors`. The same key with
+   * another input is an `IDEMPOTENCY_CONFLICT` user error. Omit it (or null) for no idempotency.
+   * See the README, "Idempotent mutations".
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The result of `updatePaymentMethod`. */
@@ -477,6 +505,13 @@ export type UserError = {
 
 /** The kinds of mistakes a mutation's input can hold. */
 export type UserErrorCode =
+  /**
+   * The `idempotencyKey` was already used in this Zoho account within the last 24 hours with a
+   * different input (or by another mutation), or is in use right now by a call with a different
+   * input: nothing was sent to Zoho. Send a new key for a new request; reuse a key only to retry
+   * exactly the same request.
+   */
+  | 'IDEMPOTENCY_CONFLICT'
   /** A value is malformed or out of range (e.g. an id that is not all digits, an expiry already past). */
   | 'INVALID'
   /** The id names nothing in the caller's Zoho account. */

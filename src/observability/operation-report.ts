@@ -2,7 +2,9 @@
  * What every GraphQL operation leaves behind once it is answered: one structured log line (its
  * name, duration, outcome, error codes, the upstream calls it made: endpoint, method, path, status
  * and the failure cause when no usable reply came, never a URL query, header or body; and the
- * calls it was refused, by reason) and its metrics (metrics.ts).
+ * calls it was refused, by reason) and its metrics (metrics.ts). An operation with mutations
+ * adds their audit (audit.ts): the caller's key and account, and per mutation its ids,
+ * idempotency key and outcome.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
@@ -41,6 +43,11 @@ export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlu
                 durationMs: Math.round(call.durationMs * 10) / 10,
               })),
               ...(contextValue.unsentCalls.length > 0 && { unsentCalls: contextValue.unsentCalls }),
+              ...(contextValue.audit.mutations.length > 0 && {
+                callerKey: contextValue.audit.caller?.callerKey ?? null,
+                accountId: contextValue.audit.caller?.accountId ?? null,
+                mutations: contextValue.audit.mutations,
+              }),
             },
             'graphql operation',
           );
