@@ -68,7 +68,7 @@ export const Mutation: MutationResolvers = {
           loaders.paymentMethod.clear(id).prime(id, updated);
           return { paymentMethod: updated, userErrors: [] };
         } catch (error) {
-          return { paymentMethod: null, userErrors: [userErrorOrThrow(error, ['input', 'id'])] };
+          return { paymentMethod: null, userErrors: [userErrorOrThrow(error, ['input', 'id'], changedField(valid.value))] };
         }
       },
       resourceIdOf: () => id,
@@ -121,8 +121,8 @@ const replayedSessionGone = (): UserError => ({
   message: "The session this idempotencyKey's first call created is not found in this Zoho Payments account now.",
 });
 
-function userErrorOrThrow(error: unknown, notFoundField: string[]): UserError {
-  const userError = userErrorFromUpstream(error, notFoundField);
+function userErrorOrThrow(error: unknown, notFoundField: string[], typeMismatchField?: string[]): UserError {
+  const userError = userErrorFromUpstream(error, notFoundField, typeMismatchField);
   if (!userError) throw error;
   return userError;
 }
@@ -138,6 +138,13 @@ const notFound = (field: string[]): UserError => ({
  * Zoho added later exactly as Zoho sent it (a billing address can be changed on any type).
  */
 const zohoTypeForUpdate = (type: string): string => knownPaymentMethodType(type) ?? type;
+
+/**
+ * Where Zoho's `payment_method_type_mismatch` points: the card or ACH change that did not fit, or
+ * the id (the method itself) for a billing address alone, whose type came from the method's GET.
+ */
+const changedField = (input: ValidUpdatePaymentMethodInput): string[] =>
+  input.card ? ['input', 'card'] : input.achDebit ? ['input', 'achDebit'] : ['input', 'id'];
 
 function typeMismatch(input: ValidUpdatePaymentMethodInput, zohoType: string): UserError | null {
   const known = knownPaymentMethodType(zohoType);
