@@ -27,7 +27,11 @@ export type Framing = 'chunked' | 'content-length';
 
 /** What a matching call gets instead of a success (a delay alone still answers success). */
 export type StandinReply =
-  | { kind: 'success' }
+  /**
+   * Success; `paymentMethod` replaces fields of the payment method that GET and PUT answer (a
+   * field set to undefined is left out), e.g. a type Zoho added later or an odd currency.
+   */
+  | { kind: 'success'; paymentMethod?: Record<string, unknown> }
   /** A status with Zoho's error body `{"code": code, "message": message}` (code defaults to `error`). */
   | { kind: 'status'; status: number; code?: string; message?: string }
   /** A 3xx to `location` (another server, say), with a small JSON body. */
@@ -289,13 +293,14 @@ export async function startZohoStandin(options: { framing?: Framing } = {}): Pro
       return;
     }
     const { authorization, accountId } = a;
+    const patch = reply.kind === 'success' ? (reply.paymentMethod ?? {}) : {};
     switch (route.endpoint) {
       case 'retrievePaymentMethod':
-        send(200, JSON.stringify({ code: 0, message: 'success', payment_method: paymentMethodFor(route.id, authorization, accountId) }));
+        send(200, JSON.stringify({ code: 0, message: 'success', payment_method: { ...paymentMethodFor(route.id, authorization, accountId), ...patch } }));
         return;
       case 'updatePaymentMethod': {
         const update = parseObject(a.body);
-        const method = paymentMethodFor(route.id, authorization, accountId);
+        const method = { ...paymentMethodFor(route.id, authorization, accountId), ...patch };
         if (update['billing_address']) method['billing_address'] = update['billing_address'];
         send(200, JSON.stringify({ code: 0, message: 'success', payment_method: method }));
         return;
