@@ -446,7 +446,11 @@ export type QueryPaymentMethodsArgs = {
  */
 export type UnknownPaymentMethodDetails = {
   __typename?: 'UnknownPaymentMethodDetails';
-  /** Zoho's own `type` string for this payment method, exactly as Zoho sent it, e.g. `upi`. */
+  /**
+   * Zoho's own `type` string for this payment method, e.g. `upi`: as Zoho sent it, cut to 64
+   * characters, with anything shaped like a card, account or routing number or a token masked
+   * (as `extensions.upstreamCode` is).
+   */
   upstreamType: Scalars['String']['output'];
 };
 

@@ -1,4 +1,4 @@
-import { upstreamError } from '../errors';
+import { safeUpstreamCode, upstreamError } from '../errors';
 import type { GatewayContext } from '../context';
 import type { PaymentMethodResolvers, PaymentMethodStatus, PaymentMethodType } from '../generated/graphql';
 import type { ZohoPaymentMethod, ZohoPaymentMethodRef } from '../datasources/zoho-types';
@@ -27,7 +27,9 @@ export const PaymentMethod: PaymentMethodResolvers = {
     // zoho-types checks that a card method carries `card` and an ACH method `ach_debit`.
     if (type === 'CARD' && full.card) return { __typename: 'CardDetails', ...full.card };
     if (type === 'ACH_DEBIT' && full.ach_debit) return { __typename: 'AchDebitDetails', ...full.ach_debit };
-    if (type === 'UNKNOWN') return { __typename: 'UnknownPaymentMethodDetails', upstreamType: full.type };
+    // Zoho's own name for the type, bounded and masked like upstreamCode: it is an identifier
+    // such as "upi", and never the place for a card or routing number.
+    if (type === 'UNKNOWN') return { __typename: 'UnknownPaymentMethodDetails', upstreamType: safeUpstreamCode(full.type) ?? '' };
     throw upstreamError(`Zoho sent payment method ${full.payment_method_id} without its ${full.type} details.`);
   },
   billingAddress: async (pm, _, ctx) => (await complete(pm, ctx)).billing_address ?? null,

@@ -291,6 +291,7 @@ const PM_FIELDS = `fragment PaymentMethodFields on PaymentMethod {
     __typename
     ... on CardDetails { cardholderName last4 expiryMonth expiryYear checks { addressLine postalCode cvc } }
     ... on AchDebitDetails { accountHolderName accountHolderType bankName accountType routingNumber last4 }
+    ... on UnknownPaymentMethodDetails { upstreamType }
   }
 }`;
 /** The same without `routingNumber`: an ACH method read this way must not show it. */
@@ -1278,15 +1279,20 @@ describe.each<NodeEnv>(['development', 'production'])('no secret leaks (NODE_ENV
       await send(gut, { label: 'created_time holding a card number', body: gql(DOC.paymentMethod, { id: pmId(135) }) }),
       await send(gut, { label: 'session status the whole Authorization', body: gql(DOC.paymentMethodSession, { id: sessionId(136) }), routingNumbers: 1 }),
     ];
+    // An unknown type is UNKNOWN (its upstreamType masked), an unknown currency null: answered,
+    // not errors. The country and the time still fail (their scalars and the time rule refuse them).
     expect(sent.map((one) => outcomeCodes(one.reply))).toEqual([
       [],
       [],
-      ['UPSTREAM_ERROR'],
-      ['INTERNAL_SERVER_ERROR'],
+      [],
+      [],
       ['INTERNAL_SERVER_ERROR'],
       ['UPSTREAM_ERROR'],
       [],
     ]);
+    const details = (parseJson(sent[2]!.reply.text) as GraphQLBody).data?.['paymentMethod'] as Json | undefined;
+    expect(details).toMatchObject({ type: 'UNKNOWN', details: { __typename: 'UnknownPaymentMethodDetails', upstreamType: 'ach_••••0358' } });
+    expect((parseJson(sent[3]!.reply.text) as GraphQLBody).data?.['paymentMethod']).toMatchObject({ currency: null });
     // The unknown values were logged as warnings (so the search of the logs had them to look at).
     const lines = gut.logs.lines().slice(logMark);
     expect(lines.filter((line) => line.includes('"level":40') && line.includes('does not know')).length).toBeGreaterThanOrEqual(4);

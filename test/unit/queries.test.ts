@@ -371,6 +371,23 @@ describe('a payment method type Zoho added later', () => {
     expect(gw.logs.text()).not.toContain('4242424242424242');
   });
 
+  it('bounds upstreamType to 64 characters and masks anything shaped like a card number in it, as upstreamCode is', async () => {
+    getMethod(CARD_ID).reply(200, methodReply(upi({ type: 'card_4242424242424242' })));
+    getMethod(ACH_ID).reply(200, methodReply(upi({ payment_method_id: ACH_ID, type: `wallet_${'x'.repeat(100)}` })));
+    const query = `query ($ids: [ID!]!) { paymentMethods(ids: $ids) { type details { ... on UnknownPaymentMethodDetails { upstreamType } } } }`;
+    const r = await run(query, { ids: [CARD_ID, ACH_ID] });
+    expect(r).toEqual({
+      data: {
+        paymentMethods: [
+          { type: 'UNKNOWN', details: { upstreamType: 'card_••••4242' } },
+          { type: 'UNKNOWN', details: { upstreamType: `wallet_${'x'.repeat(57)}` } },
+        ],
+      },
+    });
+    expect(JSON.stringify(r)).not.toContain('4242424242424242');
+    expect(gw.logs.text()).not.toContain('4242424242424242');
+  });
+
   it("is UNKNOWN in a session's partial payment method too, without loading the method", async () => {
     const s = session();
     getSession(SESSION_ID).reply(200, sessionReply({ ...s, payment_method: { ...(s['payment_method'] as Json), type: 'upi' } }));
