@@ -31,6 +31,8 @@ export interface BenchProcess {
   memory: () => Promise<NodeJS.MemoryUsage>;
   /** The Zoho calls the sandbox answered so far, by account id (the sandbox only; sandbox-process.ts). */
   upstreamCounts: () => Promise<Record<string, AccountCounts>>;
+  /** Starts V8's CPU profiler in the gateway (gateway-process.ts); the returned stop writes `file`. */
+  profile: () => Promise<{ stop: (file: string) => Promise<void> }>;
   stop: () => Promise<void>;
 }
 
@@ -140,6 +142,10 @@ async function launch(
     origin,
     memory: () => ask<'memory', NodeJS.MemoryUsage>('memory', 'memory'),
     upstreamCounts: () => ask<'upstreamCounts', Record<string, AccountCounts>>('upstream-counts', 'upstreamCounts'),
+    profile: async () => {
+      await ask<'profiling', boolean>('profile-start', 'profiling');
+      return { stop: async (file: string) => void (await ask<'profile', string>(`profile-stop ${file}`, 'profile')) };
+    },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
