@@ -5,8 +5,9 @@
  * this process. The profiler (V8's, as `node --cpu-prof`) runs over the measured load only, after
  * a warm-up, so start-up and compilation are not in it.
  *
- *   npx tsx bench/profile.ts [--arm 3] [--duration 15] [--connections 10] [--out DIR]
+ *   npx tsx bench/profile.ts [--arm 3] [--duration 15] [--connections 10] [--rev REV] [--out DIR]
  *
+ * `--rev` profiles the gateway of another revision (a worktree, as the bench's `--baseline`).
  * Writes DIR/gateway-arm-<arm>.cpuprofile (open it in Chrome DevTools, Performance tab) and prints
  * the summary of bench/cpuprofile-summary.ts.
  */
@@ -16,6 +17,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { ARMS, BATCH_SEED, MANY_CALLERS_SEEDS, MANY_CALLERS_TOKENS } from './arms';
 import { summarise, summaryTable, type CpuProfile } from './cpuprofile-summary';
+import { checkout, removeCheckout } from './checkout';
 import { startGateway, startSandbox, type BenchProcess } from './processes';
 
 function option(name: string, fallback: string): string {
@@ -45,27 +47,29 @@ async function main(): Promise<void> {
   if (!arm) throw new Error(`--arm must be one of ${ARMS.filter((a) => a.target === 'gateway').map((a) => a.number).join(', ')}`);
   fs.mkdirSync(out, { recursive: true });
 
+  const rev = process.argv.includes('--rev') ? option('--rev', 'HEAD') : undefined;
   const processes: BenchProcess[] = [];
+  const source = rev === undefined ? undefined : checkout(rev);
   try {
     const sandbox = await startSandbox();
     processes.push(sandbox);
     await post(`${sandbox.origin}/__sandbox/seed`, BATCH_SEED);
     for (const token of MANY_CALLERS_TOKENS) await post(`${sandbox.origin}/__sandbox/tokens`, token);
     for (const seed of MANY_CALLERS_SEEDS) await post(`${sandbox.origin}/__sandbox/seed`, seed);
-    const gateway = await startGateway('gateway', sandbox.origin, undefined, { widestCaller: connections * 20 });
+    const gateway = await startGateway(rev ? `gateway of ${rev}` : 'gateway', sandbox.origin, source, { widestCaller: connections * 20 });
     processes.push(gateway);
 
     await load(gateway.origin, arm.requests, 3, connections);
     const profiler = await gateway.profile();
     const result = await load(gateway.origin, arm.requests, durationS, connections);
-    const file = path.join(out, `gateway-arm-${arm.number}.cpuprofile`);
+    const file = path.join(out, `gateway${rev ? `-${rev.replace(/[^\w.-]/g, '_')}` : ''}-arm-${arm.number}.cpuprofile`);
     await profiler.stop(file);
     if (result.non2xx > 0) throw new Error(`${result.non2xx} requests failed under load: the profile is not of the arm's real work`);
 
     const summary = summarise(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, 30);
     process.stdout.write(
       [
-        `Arm ${arm.number} (${arm.title}): ${result.requests} operations in ${durationS} s at ${connections} connections, ` +
+        `${rev ? `The gateway of ${rev}, arm` : 'Arm'} ${arm.number} (${arm.title}): ${result.requests} operations in ${durationS} s at ${connections} connections, ` +
           `${node()}; ${summary.busyMs} ms of ${summary.totalMs} ms busy (${((summary.busyMs * 1000) / result.requests).toFixed(0)} us of CPU per operation)`,
         `Profile: ${file}`,
         '',
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    if (source) removeCheckout(source);
   }
 }
 

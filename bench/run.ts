@@ -43,6 +43,7 @@ import {
   type ArmRequest,
 } from './arms';
 import { openLoop, type OpenLoopResult } from './open-loop';
+import { checkout, commitOf, removeCheckout } from './checkout';
 import { REPO_ROOT, benchGatewayLimits, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
 import { reachedZoho, type Reached } from './reached';
 import { median, percentile } from './stats';
@@ -880,36 +881,6 @@ function targetTable(targets: Target[]): string {
 /** What `node --version` prints for that binary. */
 function nodeVersion(node: string): string {
   return execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-}
-
-/** The short commit of `rev`, or "unknown" outside a git checkout (a tarball, say). */
-function commitOf(rev: string): string {
-  try {
-    return git(['rev-parse', '--short', rev]);
-  } catch {
-    return 'unknown';
-  }
-}
-
-function git(args: string[]): string {
-  return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-}
-
-/** A checkout of `rev` beside this tree, sharing its node_modules (same lockfile assumed). */
-function checkout(rev: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-baseline-'));
-  git(['worktree', 'add', '--detach', dir, rev]);
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
-function removeCheckout(dir: string): void {
-  try {
-    git(['worktree', 'remove', '--force', dir]);
-  } catch {
-    fs.rmSync(dir, { recursive: true, force: true });
-    git(['worktree', 'prune']);
-  }
 }
 
 main().catch((error: unknown) => {
