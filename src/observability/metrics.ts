@@ -2,36 +2,44 @@
  * Prometheus metrics (prom-client), served at `GET /metrics`. One registry per gateway, so two
  * gateways in one process (tests) never mix their figures.
  *
- * Every label has a bounded set of values: an operation name is the caller's choice, so only the
- * first `MAX_OPERATION_NAMES` distinct, well-formed names get their own series and the rest count
- * as "other"; an outcome is "ok", a contract error code, or CLIENT_DISCONNECTED (the client left first); an endpoint is one of the five Zoho
- * endpoints; a status is an HTTP status or "error".
+ * Every label has a set of values bounded by the schema or the code, never by what a caller
+ * sends: an operation is counted by its type and root field (operation-shape.ts: a root field of
+ * the schema, `multiple` or `none`), never by its name (the caller's choice: it is in the log
+ * line); an outcome is "ok", an error code (CLIENT_DISCONNECTED when the client left first); an
+ * endpoint is one of the five Zoho endpoints; a status is an HTTP status or "error".
+ *
+ * Each label combination's child (prom-client's `labels()`) is looked up once and kept: `inc` and
+ * `observe` with a label object hash the labels on every call.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UnsentCall, UpstreamCall } from '../datasources/ZohoPaymentsAPI';
 import type { CircuitStateName } from '../datasources/upstream-policy';
-import { containsSecrets } from './redaction';
+import type { OperationShape } from './operation-shape';
 
-const MAX_OPERATION_NAMES = 200;
-const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+/** What an outcome label may be: "ok" or an error code; anything else (never expected) is "other". */
+const OUTCOME = /^(?:ok|[A-Z][A-Z0-9_]{0,63})$/;
 
 const CIRCUIT_STATES: readonly CircuitStateName[] = ['closed', 'half-open', 'open'];
 
+type CounterChild = ReturnType<Counter<string>['labels']>;
+type HistogramChild = ReturnType<Histogram<string>['labels']>;
+
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #names = new Set<string>();
+  readonly #operationChildren = new Map<string, { count: CounterChild; duration: HistogramChild }>();
+  readonly #upstreamChildren = new Map<string, { count: CounterChild; duration: HistogramChild }>();
 
   readonly #operations = new Counter({
     name: 'graphql_operations_total',
-    help: 'GraphQL operations, by operation name and outcome ("ok" or the first error code).',
-    labelNames: ['operation', 'outcome'] as const,
+    help: 'GraphQL operations, by operation type, root field (the one it selects; "multiple" or "none") and outcome ("ok" or the first error code).',
+    labelNames: ['type', 'root_field', 'outcome'] as const,
     registers: [this.registry],
   });
 
   readonly #operationDuration = new Histogram({
     name: 'graphql_operation_duration_seconds',
-    help: 'Time from the start of a GraphQL request to its response, by operation name.',
-    labelNames: ['operation'] as const,
+    help: 'Time from the start of a GraphQL request to its response, by operation type and root field.',
+    labelNames: ['type', 'root_field'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
@@ -84,16 +92,34 @@ export class GatewayMetrics {
   }
 
   /** Counts one finished operation. */
-  recordOperation(operationName: string | null | undefined, outcome: string, durationSeconds: number): void {
-    const operation = this.#operationLabel(operationName);
-    this.#operations.inc({ operation, outcome });
-    this.#operationDuration.observe({ operation }, durationSeconds);
+  recordOperation(shape: OperationShape, outcome: string, durationSeconds: number): void {
+    const safeOutcome = OUTCOME.test(outcome) ? outcome : 'other';
+    const key = `${shape.type} ${shape.rootField} ${safeOutcome}`;
+    let child = this.#operationChildren.get(key);
+    if (!child) {
+      child = {
+        count: this.#operations.labels({ type: shape.type, root_field: shape.rootField, outcome: safeOutcome }),
+        duration: this.#operationDuration.labels({ type: shape.type, root_field: shape.rootField }),
+      };
+      this.#operationChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(durationSeconds);
   }
 
   /** Counts one upstream HTTP call. */
   recordUpstreamCall(call: UpstreamCall): void {
-    this.#upstreamCalls.inc({ endpoint: call.endpoint, status: String(call.status) });
-    this.#upstreamDuration.observe({ endpoint: call.endpoint }, call.durationMs / 1000);
+    const key = `${call.endpoint} ${call.status}`;
+    let child = this.#upstreamChildren.get(key);
+    if (!child) {
+      child = {
+        count: this.#upstreamCalls.labels({ endpoint: call.endpoint, status: String(call.status) }),
+        duration: this.#upstreamDuration.labels({ endpoint: call.endpoint }),
+      };
+      this.#upstreamChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(call.durationMs / 1000);
     if (call.failure) this.#upstreamFailures.inc({ endpoint: call.endpoint, cause: call.failure });
   }
 
@@ -113,14 +139,5 @@ export class GatewayMetrics {
   /** The text exposition format, for `GET /metrics`. */
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-
-  #operationLabel(name: string | null | undefined): string {
-    if (!name) return 'anonymous';
-    if (!OPERATION_NAME.test(name) || containsSecrets(name)) return 'other';
-    if (this.#names.has(name)) return name;
-    if (this.#names.size >= MAX_OPERATION_NAMES) return 'other';
-    this.#names.add(name);
-    return name;
   }
 }
