@@ -1,46 +1,56 @@
 /**
- * Environment variables -> one typed, validated configuration object. Start-up fails fast on a
- * bad value and says which variable is wrong (see README.md, Configuration).
+ * Environment variables -> one typed, validated configuration object, nested the way the gateway
+ * uses it: `http` goes to the HTTP front (src/http/), `zoho` to the upstream layer, each part under
+ * the names its consumer takes. Start-up fails fast on a bad value and says which variable is
+ * wrong (see README.md, Configuration).
  */
 import { z } from 'zod';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyOptions } from './datasources/upstream-policy';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatewayConfig {
-  /** Port the gateway listens on. */
-  port: number;
-  /** Address the gateway listens on (all interfaces by default). */
-  host: string;
-  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "the embedded sandbox". */
-  zohoApiUrl: string | undefined;
-  /** Port of the embedded sandbox, when `zohoApiUrl` is undefined (0 picks a free one). */
-  sandboxPort: number;
-  /** Time limit for one upstream call, in milliseconds. */
-  zohoTimeoutMs: number;
   /** `production` turns off introspection, the landing page and stack traces. */
-  nodeEnv: 'development' | 'production' | 'test';
+  nodeEnv: NodeEnv;
   /** pino log level. */
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** How many times a failed read (GET) is tried again. */
-  zohoRetries: number;
-  /** Consecutive Zoho outages of one caller that open that caller's circuit (0: no breaker). */
-  zohoBreakerThreshold: number;
-  /** Callers whose circuits are open at once that open the gateway-wide circuit. */
-  zohoBreakerMinCallers: number;
-  /** Distinct upstream calls one GraphQL operation may make (method and path; retries do not count). */
-  zohoMaxCallsPerOperation: number;
-  /** Upstream calls one caller (token and account) may have in flight; more wait their turn. */
-  zohoMaxConcurrencyPerCaller: number;
-  /** Open connections to Zoho, across every caller (the HTTP client's pool). */
-  zohoMaxSockets: number;
-  /** How long an open circuit fails fast before a trial call, in milliseconds. */
-  zohoBreakerHalfOpenMs: number;
-  /** How long a shutdown waits for in-flight operations, in milliseconds. */
-  shutdownGraceMs: number;
+  logLevel: LogLevel;
+  http: HttpConfig;
+  zoho: ZohoConfig;
+  /** The embedded sandbox, started when `zoho.apiUrl` is undefined (0 picks a free port). */
+  sandbox: { port: number };
   /** Apollo GraphOS usage reporting, when APOLLO_KEY and APOLLO_GRAPH_REF are both set. */
   apollo: { key: string; graphRef: string } | undefined;
 }
 
+/** The HTTP front (src/http/). */
+export interface HttpConfig {
+  /** Port of `/graphql`, `/healthz`, `/readyz`. */
+  port: number;
+  /** Address the gateway listens on (all interfaces by default). */
+  host: string;
+  /** How long a shutdown waits for in-flight operations, in ms. */
+  shutdownGraceMs: number;
+}
+
+/** Zoho Payments and the gateway's calls to it (src/datasources/). */
+export interface ZohoConfig {
+  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "the embedded sandbox". */
+  apiUrl: string | undefined;
+  /** Time limit for one upstream call from its turn on, retries included, in ms. */
+  timeoutMs: number;
+  /** Distinct upstream calls one GraphQL operation may make (method and path; retries do not count). */
+  maxCallsPerOperation: number;
+  /** Open connections to Zoho, across every caller (the HTTP client's pool). */
+  maxSockets: number;
+  /** The upstream policy (UpstreamPolicyOptions, under its own names); its timeout is `timeoutMs`. */
+  policy: Omit<UpstreamPolicyOptions, 'timeoutMs'>;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: port.default(4000),
   HOST: z
     .string()
     .regex(/^[0-9A-Za-z.:-]{1,253}$/, 'must be an address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::')
@@ -48,16 +58,16 @@ const envSchema = z.object({
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
     .optional(),
-  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  SANDBOX_PORT: port.default(4010),
   ZOHO_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ZOHO_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-  ZOHO_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
-  ZOHO_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  ZOHO_BREAKER_MIN_CALLERS: z.coerce.number().int().min(1).max(10_000).default(3),
+  ZOHO_RETRIES: z.coerce.number().int().min(0).max(5).default(DEFAULT_UPSTREAM_POLICY.retries),
+  ZOHO_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(DEFAULT_UPSTREAM_POLICY.breakerThreshold),
+  ZOHO_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_UPSTREAM_POLICY.breakerHalfOpenAfterMs),
+  ZOHO_BREAKER_MIN_CALLERS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_UPSTREAM_POLICY.breakerMinCallers),
   ZOHO_MAX_CALLS_PER_OPERATION: z.coerce.number().int().min(1).max(10_000).default(200),
-  ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(16),
+  ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_UPSTREAM_POLICY.maxConcurrencyPerCaller),
   ZOHO_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   APOLLO_KEY: z.string().min(1).optional(),
@@ -81,7 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   }
-  const { PORT, ZOHO_API_URL, SANDBOX_PORT, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL, APOLLO_KEY, APOLLO_GRAPH_REF } = parsed.data;
+  const { data } = parsed;
+  const { ZOHO_API_URL, NODE_ENV, APOLLO_KEY, APOLLO_GRAPH_REF } = data;
   if (Boolean(APOLLO_KEY) !== Boolean(APOLLO_GRAPH_REF)) {
     throw new ConfigError(
       'Invalid configuration. APOLLO_KEY and APOLLO_GRAPH_REF go together: set both to report usage to Apollo GraphOS, or neither.',
@@ -100,21 +111,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     );
   }
   return {
-    port: PORT,
-    host: parsed.data.HOST,
-    zohoApiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
-    sandboxPort: SANDBOX_PORT,
-    zohoTimeoutMs: ZOHO_TIMEOUT_MS,
     nodeEnv: NODE_ENV,
-    logLevel: LOG_LEVEL,
-    zohoRetries: parsed.data.ZOHO_RETRIES,
-    zohoBreakerThreshold: parsed.data.ZOHO_BREAKER_THRESHOLD,
-    zohoBreakerHalfOpenMs: parsed.data.ZOHO_BREAKER_HALF_OPEN_MS,
-    zohoBreakerMinCallers: parsed.data.ZOHO_BREAKER_MIN_CALLERS,
-    zohoMaxCallsPerOperation: parsed.data.ZOHO_MAX_CALLS_PER_OPERATION,
-    zohoMaxConcurrencyPerCaller: parsed.data.ZOHO_MAX_CONCURRENCY_PER_CALLER,
-    zohoMaxSockets: parsed.data.ZOHO_MAX_SOCKETS,
-    shutdownGraceMs: parsed.data.SHUTDOWN_GRACE_MS,
+    logLevel: data.LOG_LEVEL,
+    http: {
+      port: data.PORT,
+      host: data.HOST,
+      shutdownGraceMs: data.SHUTDOWN_GRACE_MS,
+    },
+    zoho: {
+      apiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
+      timeoutMs: data.ZOHO_TIMEOUT_MS,
+      maxCallsPerOperation: data.ZOHO_MAX_CALLS_PER_OPERATION,
+      maxSockets: data.ZOHO_MAX_SOCKETS,
+      policy: {
+        ...DEFAULT_UPSTREAM_POLICY,
+        retries: data.ZOHO_RETRIES,
+        breakerThreshold: data.ZOHO_BREAKER_THRESHOLD,
+        breakerHalfOpenAfterMs: data.ZOHO_BREAKER_HALF_OPEN_MS,
+        breakerMinCallers: data.ZOHO_BREAKER_MIN_CALLERS,
+        maxConcurrencyPerCaller: data.ZOHO_MAX_CONCURRENCY_PER_CALLER,
+      },
+    },
+    sandbox: { port: data.SANDBOX_PORT },
     apollo: APOLLO_KEY && APOLLO_GRAPH_REF ? { key: APOLLO_KEY, graphRef: APOLLO_GRAPH_REF } : undefined,
   };
 }

@@ -6,47 +6,32 @@
 import { ConfigError, loadConfig } from './config';
 import { startEmbeddedSandbox, type EmbeddedSandbox } from '../sandbox/embedded';
 import { createLogger } from './observability/logger';
-import { startGateway } from './server';
+import { createGateway } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
 
-  const embedded: EmbeddedSandbox | undefined = config.zohoApiUrl
+  const embedded: EmbeddedSandbox | undefined = config.zoho.apiUrl
     ? undefined
-    : await startEmbeddedSandbox(config.sandboxPort).catch((error: unknown) => {
+    : await startEmbeddedSandbox(config.sandbox.port).catch((error: unknown) => {
         throw new ConfigError(
-          `Could not start the embedded sandbox on 127.0.0.1:${config.sandboxPort} (${(error as Error).message}). ` +
+          `Could not start the embedded sandbox on 127.0.0.1:${config.sandbox.port} (${(error as Error).message}). ` +
             'Set SANDBOX_PORT to a free port (0 picks one), or ZOHO_API_URL to use Zoho.',
         );
       });
-  const zohoApiUrl = config.zohoApiUrl ?? (embedded as EmbeddedSandbox).sandbox.apiUrl;
+  const zohoApiUrl = config.zoho.apiUrl ?? (embedded as EmbeddedSandbox).sandbox.apiUrl;
 
-  const gateway = await startGateway(
-    {
-      zohoApiUrl,
-      zohoTimeoutMs: config.zohoTimeoutMs,
-      nodeEnv: config.nodeEnv,
-      logger,
-      upstreamPolicyOptions: {
-        retries: config.zohoRetries,
-        breakerThreshold: config.zohoBreakerThreshold,
-        breakerHalfOpenAfterMs: config.zohoBreakerHalfOpenMs,
-        breakerMinCallers: config.zohoBreakerMinCallers,
-        maxConcurrencyPerCaller: config.zohoMaxConcurrencyPerCaller,
-      },
-      maxSockets: config.zohoMaxSockets,
-      shutdownGraceMs: config.shutdownGraceMs,
-      maxCallsPerOperation: config.zohoMaxCallsPerOperation,
-      ...(config.apollo && { usageReporting: config.apollo }),
-      ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }),
-    },
-    config.port,
-    config.host,
-  ).catch(async (error: unknown) => {
+  const gateway = await createGateway(
+    { ...config, zoho: { ...config.zoho, apiUrl: zohoApiUrl } },
+    { logger, ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }) },
+  );
+  await gateway.listen().catch(async (error: unknown) => {
+    await gateway.stop();
     await embedded?.sandbox.close();
+    const { port, host } = config.http;
     throw new ConfigError(
-      `Could not serve the gateway on port ${config.port} of ${config.host} (${(error as Error).message}). Set PORT to a free port (and HOST to an address of this machine).`,
+      `Could not serve the gateway on port ${port} of ${host} (${(error as Error).message}). Set PORT to a free port (and HOST to an address of this machine).`,
     );
   });
   logger.info(

@@ -1,13 +1,14 @@
 /**
- * Builds the ApolloServer and the HTTP app around it (`/graphql`, `/healthz`, `/readyz`,
- * `/metrics`), with the production safeguards: operation limits, a body limit, CSRF prevention,
- * no batched requests, masked errors that carry the request id, traces without variable values,
- * and a bounded drain on stop. No business logic lives here.
+ * The composition root: `createGateway(config, deps)` builds the whole gateway from config.ts's
+ * one configuration (the schema and Apollo Server with its production safeguards, the upstream
+ * policy, the HTTP client, the metrics, the HTTP front) and is what main.ts and the tests run.
+ * `deps` are what a caller swaps (the logger, the upstream fetcher, the clock, the metrics
+ * registry, what the embedded sandbox shows). No business logic lives here.
  */
+import http, { type IncomingHttpHeaders } from 'node:http';
 import { setMaxListeners } from 'node:events';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -23,9 +24,11 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { buildContext, DEFAULT_MAX_CALLS_PER_OPERATION, type GatewayContext } from './context';
+import type { GatewayConfig } from './config';
+import { buildContext, type ContextDependencies, type GatewayContext } from './context';
+import { callerSecretsFrom } from './credentials';
 import { createZohoHttpClient } from './datasources/http-client';
-import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
+import { UpstreamPolicy } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
@@ -34,20 +37,18 @@ import { GatewayMetrics } from './observability/metrics';
 import { OPERATION_LIMITS, operationLimits } from './http/operation-limits';
 import { operationReportPlugin } from './observability/operation-report';
 import { redactSecrets } from './observability/redaction';
-import { assignRequestId, currentRequestScope, enterRequestScope } from './http/request-scope';
+import { assignRequestId, currentRequestScope, enterRequestScope, requestIdFrom, runInRequestScope } from './http/request-scope';
 import { buildSchema } from './schema';
 
-export interface GatewayOptions {
-  zohoApiUrl: string | undefined;
-  zohoTimeoutMs: number;
-  nodeEnv: 'development' | 'production' | 'test';
+/** What a caller of createGateway provides or swaps; everything else comes from the config. */
+export interface GatewayDependencies {
   logger: Logger;
-  /** Upstream HTTP client; defaults to http-client.ts over a keep-alive pool of `maxSockets`. */
+  /** Upstream HTTP client; default: http-client.ts over a keep-alive pool of `config.zoho.maxSockets`. */
   fetcher?: Fetcher;
-  /** Open connections to Zoho across every caller (ZOHO_MAX_SOCKETS, default 256). */
-  maxSockets?: number;
   /** The clock the resolvers use; a fixed one in tests. */
   now?: () => Date;
+  /** Where metrics go (default: a new registry, with the process's own metrics). */
+  metrics?: GatewayMetrics;
   /**
    * What Apollo Sandbox (the landing page) opens with: an example operation and the headers to
    * send. Set only for the embedded sandbox, whose test credentials are public.
@@ -55,19 +56,27 @@ export interface GatewayOptions {
   landingPage?: { document?: string; variables?: Record<string, unknown>; headers?: Record<string, string> };
   /** How /readyz names the upstream, e.g. "embedded sandbox" (default: the URL's origin). */
   upstreamName?: string;
-  /** Retries and circuit breaker (the timeout is zohoTimeoutMs); defaults: DEFAULT_UPSTREAM_POLICY. */
-  upstreamPolicyOptions?: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>>;
-  /** How long a stop waits for in-flight operations before closing their connections (default 10 s). */
-  shutdownGraceMs?: number;
-  /** Distinct Zoho calls one operation may make (ZOHO_MAX_CALLS_PER_OPERATION, default 200). */
-  maxCallsPerOperation?: number;
-  /** Where metrics go (default: a new registry, with the process's own metrics). */
-  metrics?: GatewayMetrics;
+  /** Where usage reports go when `config.apollo` is set (default: Apollo GraphOS, over fetch). */
+  usageReporting?: { fetcher?: Fetcher; endpointUrl?: string };
+}
+
+/** The gateway, built and started (Apollo Server), not yet listening. */
+export interface Gateway {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly metrics: GatewayMetrics;
+  readonly upstreamPolicy: UpstreamPolicy;
+  readonly httpServer: http.Server;
+  /** Listens on `config.http.port` and `host` (0 picks a free port). */
+  listen(): Promise<void>;
+  /** e.g. `http://localhost:4000/graphql` (once listening). */
+  readonly url: string;
   /**
-   * Apollo GraphOS usage reporting (APOLLO_KEY, APOLLO_GRAPH_REF): off without a key. Reports never
-   * carry variable values, headers or unmasked error messages. `fetcher` and `endpointUrl` for tests.
+   * Runs one operation in-process as the HTTP front would, without HTTP: in the request's scope,
+   * with the context built from `headers` by the same function.
    */
-  usageReporting?: { key: string; graphRef: string; fetcher?: Fetcher; endpointUrl?: string };
+  execute(request: GraphQLRequest, headers: IncomingHttpHeaders): Promise<{ response: GraphQLResponse; context: GatewayContext }>;
+  /** Stops accepting, lets in-flight operations finish (at most `config.http.shutdownGraceMs`), then closes. */
+  stop(): Promise<void>;
 }
 
 /** Codes a client may see as they are; any other error is masked as an internal error. */
@@ -81,14 +90,15 @@ const PUBLIC_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-export function createApolloServer(
-  options: GatewayOptions,
-  plugins: ApolloServerPlugin<GatewayContext>[] = [],
-  metrics?: GatewayMetrics,
-) {
-  const production = options.nodeEnv === 'production';
+function apolloServer(
+  config: GatewayConfig,
+  deps: GatewayDependencies,
+  metrics: GatewayMetrics,
+  plugins: ApolloServerPlugin<GatewayContext>[],
+): ApolloServer<GatewayContext> {
+  const production = config.nodeEnv === 'production';
   const limits = operationLimits({ production });
-  const { usageReporting } = options;
+  const usageReporting = config.apollo && { ...config.apollo, ...deps.usageReporting };
   return new ApolloServer<GatewayContext>({
     schema: buildSchema(),
     introspection: !production,
@@ -99,19 +109,19 @@ export function createApolloServer(
     parseOptions: limits.parseOptions,
     // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
     stopOnTerminationSignals: false,
-    logger: options.logger,
+    logger: deps.logger,
     ...(usageReporting && { apollo: { key: usageReporting.key, graphRef: usageReporting.graphRef } }),
     plugins: [
       production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...options.landingPage }),
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...deps.landingPage }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       // Payment data is never cacheable, so no per-field cache hints: Apollo's default cache-control
       // plugin wraps every field's resolver to compute them (startGateway sends \`no-store\` itself).
       ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
       // Refuses before any call what the document and variables already show is over the budget.
-      upstreamCallEstimatePlugin({ maxCalls: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION }),
+      upstreamCallEstimatePlugin({ maxCalls: config.zoho.maxCallsPerOperation }),
       // Federated traces for the router (ftv1): timings only, error messages masked, no variables.
       ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
       usageReporting
@@ -126,7 +136,7 @@ export function createApolloServer(
       operationReportPlugin(metrics),
       ...plugins,
     ],
-    formatError: (formatted, error) => formatGatewayError(formatted, error, options.logger, production),
+    formatError: (formatted, error) => formatGatewayError(formatted, error, deps.logger, production),
   });
 }
 
@@ -207,52 +217,56 @@ function httpErrorReply(res: Response, status: number, code: string, message: st
   res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals['requestId'] } }] });
 }
 
-export interface RunningGateway {
-  url: string;
-  httpServer: http.Server;
-  apollo: ApolloServer<GatewayContext>;
-  metrics: GatewayMetrics;
-  upstreamPolicy: UpstreamPolicy;
-  /** Stops accepting, lets in-flight operations finish (at most shutdownGraceMs), then closes. */
-  stop: () => Promise<void>;
-}
-
-/** Starts the gateway's HTTP server on `port` (0 picks a free one). */
-export async function startGateway(options: GatewayOptions, port: number, host = '0.0.0.0'): Promise<RunningGateway> {
+/** Builds the gateway from the configuration and starts Apollo Server; `listen()` then serves it. */
+export async function createGateway(config: GatewayConfig, deps: GatewayDependencies): Promise<Gateway> {
+  const { logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   // No ETag: it hashed every response body, and a POSTed GraphQL reply is never revalidated.
   app.set('etag', false);
   const httpServer = http.createServer(app);
-  const metrics = options.metrics ?? new GatewayMetrics();
-  const upstreamPolicy = new UpstreamPolicy({
-    timeoutMs: options.zohoTimeoutMs,
-    ...DEFAULT_UPSTREAM_POLICY,
-    ...options.upstreamPolicyOptions,
-  });
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
   upstreamPolicy.onCircuitStateChange((state) => {
     metrics.setCircuitState(state);
     if (state === 'open') {
-      options.logger.warn(
+      logger.warn(
         { circuit: state, openCallerCircuits: upstreamPolicy.openCallerCircuits },
         'Zoho Payments is failing for many callers: gateway-wide circuit open, every call fails fast',
       );
-    } else options.logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
+    } else logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
   let draining = false;
-  const apollo = createApolloServer(
-    options,
-    [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownGraceMs ?? 10_000 })],
-    metrics,
-  );
+  const apollo = apolloServer(config, deps, metrics, [
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
+  ]);
   await apollo.start();
 
-  const { zohoApiUrl } = options;
+  const zohoApiUrl = config.zoho.apiUrl;
   const httpClient =
-    options.fetcher || !zohoApiUrl ? undefined : createZohoHttpClient({ baseURL: zohoApiUrl, maxSockets: options.maxSockets ?? 256 });
-  if (httpClient?.proxy) options.logger.info({ proxy: httpClient.proxy }, 'calls to Zoho Payments go through an egress proxy');
-  const fetcher = options.fetcher ?? httpClient?.fetch;
+    deps.fetcher || !zohoApiUrl ? undefined : createZohoHttpClient({ baseURL: zohoApiUrl, maxSockets: config.zoho.maxSockets });
+  if (httpClient?.proxy) logger.info({ proxy: httpClient.proxy }, 'calls to Zoho Payments go through an egress proxy');
+  const fetcher = deps.fetcher ?? httpClient?.fetch;
+  // What every request's context shares (built once; buildContext adds the request's own parts).
+  const contextDeps: ContextDependencies | undefined =
+    zohoApiUrl && fetcher
+      ? {
+          zohoApiUrl,
+          zohoTimeoutMs: config.zoho.timeoutMs,
+          upstreamPolicy,
+          metrics,
+          fetcher,
+          logger,
+          now: deps.now,
+          maxCallsPerOperation: config.zoho.maxCallsPerOperation,
+        }
+      : undefined;
+  /** One operation's context; `signal` aborts when its client disconnects. */
+  const contextFor = (headers: IncomingHttpHeaders, signal?: AbortSignal): GatewayContext => {
+    if (!contextDeps) throw new Error('ZOHO_API_URL is not configured');
+    return buildContext(headers, contextDeps, { signal });
+  };
 
   app.use(assignRequestId);
   app.get('/healthz', (_req, res) => {
@@ -264,7 +278,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     else {
       res.json({
         status: 'ready',
-        upstream: options.upstreamName ?? new URL(zohoApiUrl).origin,
+        upstream: deps.upstreamName ?? new URL(zohoApiUrl).origin,
         // The gateway-wide circuit: "open" means Zoho is failing for many callers and every call fails fast.
         circuit: upstreamPolicy.circuitState,
         // Callers whose own circuit is open (their calls fail fast; others' are unaffected).
@@ -284,7 +298,6 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     enterRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        if (!zohoApiUrl || !fetcher) throw new Error('ZOHO_API_URL is not configured');
         // A client that goes before its reply is written cancels the operation's unsent Zoho calls.
         const disconnected = new AbortController();
         // Every call of the operation waiting for its caller's turn listens (at most its call budget).
@@ -292,20 +305,7 @@ export async function startGateway(options: GatewayOptions, port: number, host =
         res.on('close', () => {
           if (!res.writableFinished) disconnected.abort();
         });
-        return buildContext(
-          req.headers,
-          {
-            zohoApiUrl,
-            zohoTimeoutMs: options.zohoTimeoutMs,
-            upstreamPolicy,
-            metrics,
-            fetcher,
-            logger: options.logger,
-            now: options.now,
-            maxCallsPerOperation: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
-          },
-          { signal: disconnected.signal },
-        );
+        return contextFor(req.headers, disconnected.signal);
       },
     }),
   );
@@ -324,32 +324,42 @@ export async function startGateway(options: GatewayOptions, port: number, host =
     } else if (typeof status === 'number' && status >= 400 && status < 500) {
       httpErrorReply(res, status, 'BAD_REQUEST', 'The request could not be read (check its Content-Type, encoding and length).');
     } else {
-      options.logger.error({ err: error }, 'unexpected error while reading a request');
+      logger.error({ err: error }, 'unexpected error while reading a request');
       httpErrorReply(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
     }
   });
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(port, host, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    // E.g. EADDRINUSE: nothing is listening, so stop Apollo and let the caller say what to change.
-    await apollo.stop();
-    throw error;
-  }
-  const address = httpServer.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  let url: string | undefined;
   return {
-    url: `http://${shownHost}:${address.port}/graphql`,
-    httpServer,
     apollo,
     metrics,
     upstreamPolicy,
+    httpServer,
+    get url() {
+      if (url === undefined) throw new Error('the gateway is not listening yet: call listen() first');
+      return url;
+    },
+    async listen() {
+      const { port, host } = config.http;
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const address = httpServer.address() as AddressInfo;
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      url = `http://${shownHost}:${address.port}/graphql`;
+    },
+    async execute(request, headers) {
+      const scope = { requestId: requestIdFrom(headers), secrets: callerSecretsFrom(headers) };
+      return runInRequestScope(scope, async () => {
+        const context = contextFor(headers);
+        const response = await apollo.executeOperation(request, { contextValue: context });
+        return { response, context };
+      });
+    },
     stop: async () => {
       draining = true;
       await apollo.stop();

@@ -1,6 +1,6 @@
 /**
  * Hardening: what `nodeEnv: 'production'` turns off and what stays on in every mode, over real
- * HTTP (a gateway started with `startGateway` on 127.0.0.1, port 0; Zoho mocked by nock).
+ * HTTP (a gateway built with `createGateway` on 127.0.0.1, port 0; Zoho mocked by nock).
  *
  * - Introspection, the landing page, field suggestions and stack traces are off in production,
  *   and on in development (the same requests, so each test can fail both ways).
@@ -20,22 +20,24 @@ import { Report, Trace } from '@apollo/usage-reporting-protobuf';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { getIntrospectionQuery } from 'graphql';
 import nock from 'nock';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
+import type { NodeEnv as AnyNodeEnv } from '../../src/config';
+import type { Gateway, GatewayDependencies } from '../../src/server';
 import {
   ACCOUNT_ID,
   AUTHORIZATION,
   CALLER_HEADERS,
   NOW,
   TOKEN,
-  ZOHO_API_URL,
   captureLogger,
   seed,
+  startTestServer,
+  testConfig,
   zoho,
   withoutUpstreamCalls,
 } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
-type NodeEnv = Extract<GatewayOptions['nodeEnv'], 'development' | 'production'>;
+type NodeEnv = Extract<AnyNodeEnv, 'development' | 'production'>;
 type Json = Record<string, unknown>;
 
 interface GraphQLBody {
@@ -57,35 +59,28 @@ const STACK = /stacktrace| {4}at \S|\bat (?:async )?(?:[\w.$<>[\]]+ )?\(?(?:\/|n
 
 // --- gateways -------------------------------------------------------------------------------
 
-const started: RunningGateway[] = [];
+const started: Gateway[] = [];
 
 async function gateway(
   nodeEnv: NodeEnv,
-  extra: Partial<GatewayOptions> = {},
+  env: Record<string, string> = {},
   logLevel = 'info',
-): Promise<{ gw: RunningGateway; logs: ReturnType<typeof captureLogger> }> {
+  deps: Partial<GatewayDependencies> = {},
+): Promise<{ gw: Gateway; logs: ReturnType<typeof captureLogger> }> {
   const logs = captureLogger(logLevel);
   // No retries: each nock interceptor answers exactly one call.
-  const gw = await startGateway(
-    {
-      zohoApiUrl: ZOHO_API_URL,
-      zohoTimeoutMs: 5000,
-      nodeEnv,
-      logger: logs.logger,
-      now: () => NOW,
-      upstreamPolicyOptions: { retries: 0 },
-      ...extra,
-    },
-    0,
-    '127.0.0.1',
-  );
+  const gw = await startTestServer(testConfig({ ZOHO_TIMEOUT_MS: '5000', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0', ...env }), {
+    logger: logs.logger,
+    now: () => NOW,
+    ...deps,
+  });
   started.push(gw);
   return { gw, logs };
 }
 
 /** One gateway per mode, shared by the tests that count nothing. */
-const shared = new Map<NodeEnv, RunningGateway>();
-const gatewayFor = (nodeEnv: NodeEnv): RunningGateway => {
+const shared = new Map<NodeEnv, Gateway>();
+const gatewayFor = (nodeEnv: NodeEnv): Gateway => {
   const gw = shared.get(nodeEnv);
   if (!gw) throw new Error(`no ${nodeEnv} gateway`);
   return gw;
@@ -162,7 +157,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return found[0]?.value;
 }
 
-async function metricsOf(gw: RunningGateway): Promise<HttpReply> {
+async function metricsOf(gw: Gateway): Promise<HttpReply> {
   return httpRequest(`${new URL(gw.url).origin}/metrics`);
 }
 
@@ -467,13 +462,8 @@ describe('usage reporting', () => {
       captured.push(typeof body === 'string' ? Buffer.from(body) : Buffer.from(body ?? ''));
       return new Response(null, { status: 204 }) as unknown as FetcherResponse;
     };
-    const { gw } = await gateway('production', {
-      usageReporting: {
-        key: 'service:test:xyz',
-        graphRef: 'test@current',
-        fetcher,
-        endpointUrl: 'https://usage-reporting.example/api/ingress/traces',
-      },
+    const { gw } = await gateway('production', { APOLLO_KEY: 'service:test:xyz', APOLLO_GRAPH_REF: 'test@current' }, 'info', {
+      usageReporting: { fetcher, endpointUrl: 'https://usage-reporting.example/api/ingress/traces' },
     });
     const headers = { ...CALLER_HEADERS, 'x-custom-secret': 'header-secret-d41d8cd98f', 'apollo-federation-include-trace': 'ftv1' };
 

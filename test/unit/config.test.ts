@@ -3,6 +3,7 @@
  * variable that is wrong (contract.md, Configuration).
  */
 import { ConfigError, loadConfig } from '../../src/config';
+import { DEFAULT_UPSTREAM_POLICY } from '../../src/datasources/upstream-policy';
 
 function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -17,29 +18,26 @@ function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
 describe('loadConfig', () => {
   test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, the embedded sandbox on 4010, the upstream limits', () => {
     expect(loadConfig({})).toEqual({
-      port: 4000,
-      host: '0.0.0.0',
-      zohoApiUrl: undefined,
-      sandboxPort: 4010,
-      zohoTimeoutMs: 10_000,
       nodeEnv: 'development',
       logLevel: 'info',
-      zohoRetries: 2,
-      zohoBreakerThreshold: 5,
-      zohoBreakerHalfOpenMs: 10_000,
-      zohoBreakerMinCallers: 3,
-      zohoMaxCallsPerOperation: 200,
-      zohoMaxConcurrencyPerCaller: 16,
-      zohoMaxSockets: 256,
-      shutdownGraceMs: 10_000,
+      http: { port: 4000, host: '0.0.0.0', shutdownGraceMs: 10_000 },
+      zoho: {
+        apiUrl: undefined,
+        timeoutMs: 10_000,
+        maxCallsPerOperation: 200,
+        maxSockets: 256,
+        // The upstream policy's own defaults, under its own names, for what no variable sets.
+        policy: { ...DEFAULT_UPSTREAM_POLICY, retries: 2, breakerThreshold: 5, breakerHalfOpenAfterMs: 10_000, breakerMinCallers: 3, maxConcurrencyPerCaller: 16 },
+      },
+      sandbox: { port: 4010 },
       apollo: undefined,
     });
   });
 
   test('HOST: where the gateway listens; an address or host name, nothing else', () => {
-    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
-    expect(loadConfig({ HOST: '::' }).host).toBe('::');
-    expect(loadConfig({ HOST: 'gateway.internal' }).host).toBe('gateway.internal');
+    expect(loadConfig({ HOST: '127.0.0.1' }).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::' }).http.host).toBe('::');
+    expect(loadConfig({ HOST: 'gateway.internal' }).http.host).toBe('gateway.internal');
     for (const bad of ['127.0.0.1 8080', 'http://0.0.0.0', 'a/b']) expect(configErrorOf({ HOST: bad }).message).toContain('HOST');
   });
 
@@ -81,30 +79,26 @@ describe('loadConfig', () => {
         APOLLO_GRAPH_REF: 'payments@current',
       }),
     ).toEqual({
-      port: 8080,
-      host: '127.0.0.1',
-      zohoApiUrl: 'https://payments.zoho.eu/api/v1',
-      sandboxPort: 4010,
-      zohoTimeoutMs: 2500,
       nodeEnv: 'production',
       logLevel: 'warn',
-      zohoRetries: 0,
-      zohoBreakerThreshold: 3,
-      zohoBreakerHalfOpenMs: 2500,
-      zohoBreakerMinCallers: 5,
-      zohoMaxCallsPerOperation: 50,
-      zohoMaxConcurrencyPerCaller: 4,
-      zohoMaxSockets: 1024,
-      shutdownGraceMs: 30_000,
+      http: { port: 8080, host: '127.0.0.1', shutdownGraceMs: 30_000 },
+      zoho: {
+        apiUrl: 'https://payments.zoho.eu/api/v1',
+        timeoutMs: 2500,
+        maxCallsPerOperation: 50,
+        maxSockets: 1024,
+        policy: { ...DEFAULT_UPSTREAM_POLICY, retries: 0, breakerThreshold: 3, breakerHalfOpenAfterMs: 2500, breakerMinCallers: 5, maxConcurrencyPerCaller: 4 },
+      },
+      sandbox: { port: 4010 },
       apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
     });
-    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({ nodeEnv: 'test', port: 0, sandboxPort: 0 });
-    expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zohoApiUrl).toBe('http://127.0.0.1:4010/api/v1');
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({ nodeEnv: 'test', http: { port: 0 }, sandbox: { port: 0 } });
+    expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zoho.apiUrl).toBe('http://127.0.0.1:4010/api/v1');
   });
 
   test('a trailing slash is stripped from ZOHO_API_URL', () => {
-    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.in/api/v1/' }).zohoApiUrl).toBe('https://payments.zoho.in/api/v1');
-    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.com.au/api/v1//' }).zohoApiUrl).toBe(
+    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.in/api/v1/' }).zoho.apiUrl).toBe('https://payments.zoho.in/api/v1');
+    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.com.au/api/v1//' }).zoho.apiUrl).toBe(
       'https://payments.zoho.com.au/api/v1',
     );
   });
@@ -158,18 +152,17 @@ describe('loadConfig', () => {
       ZOHO_MAX_SOCKETS: '1',
       ZOHO_BREAKER_MIN_CALLERS: '1',
     });
-    expect(low).toMatchObject({ zohoMaxCallsPerOperation: 1, zohoMaxConcurrencyPerCaller: 1, zohoMaxSockets: 1, zohoBreakerMinCallers: 1 });
+    expect(low.zoho).toMatchObject({ maxCallsPerOperation: 1, maxSockets: 1, policy: { maxConcurrencyPerCaller: 1, breakerMinCallers: 1 } });
     const high = loadConfig({
       ZOHO_MAX_CALLS_PER_OPERATION: '10000',
       ZOHO_MAX_CONCURRENCY_PER_CALLER: '1000',
       ZOHO_MAX_SOCKETS: '10000',
       ZOHO_BREAKER_MIN_CALLERS: '10000',
     });
-    expect(high).toMatchObject({
-      zohoMaxCallsPerOperation: 10_000,
-      zohoMaxConcurrencyPerCaller: 1000,
-      zohoMaxSockets: 10_000,
-      zohoBreakerMinCallers: 10_000,
+    expect(high.zoho).toMatchObject({
+      maxCallsPerOperation: 10_000,
+      maxSockets: 10_000,
+      policy: { maxConcurrencyPerCaller: 1000, breakerMinCallers: 10_000 },
     });
   });
 
@@ -192,7 +185,7 @@ describe('loadConfig', () => {
       expect(error.message).toContain('ZOHO_API_URL');
       expect(error.message).toContain('https://');
       // Outside production it is accepted as it is (local stand-ins, corporate test set-ups).
-      expect(loadConfig({ NODE_ENV: 'development', ZOHO_API_URL: url }).zohoApiUrl).toBe(url);
+      expect(loadConfig({ NODE_ENV: 'development', ZOHO_API_URL: url }).zoho.apiUrl).toBe(url);
     });
 
     test.each([
@@ -203,7 +196,7 @@ describe('loadConfig', () => {
       'http://localhost:4010/api/v1',
       'http://[::1]:4010/api/v1',
     ])('%s is allowed in production', (url) => {
-      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: url })).toMatchObject({ nodeEnv: 'production', zohoApiUrl: url });
+      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: url })).toMatchObject({ nodeEnv: 'production', zoho: { apiUrl: url } });
     });
   });
 

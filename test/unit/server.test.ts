@@ -1,10 +1,11 @@
 /**
- * The HTTP app of src/server.ts over real HTTP on 127.0.0.1 (contract.md, Transport; NODE_ENV in
+ * The gateway's HTTP front (createGateway, src/server.ts) over real HTTP on 127.0.0.1 (contract.md, Transport; NODE_ENV in
  * Configuration; "never a stack trace in production" in Errors). Zoho is nock.
  */
 import nock from 'nock';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
-import { ACCOUNT_ID, AUTHORIZATION, CALLER_HEADERS, captureLogger, NOW, seed, zoho, ZOHO_API_URL, ZOHO_ORIGIN } from '../helpers';
+import type { NodeEnv } from '../../src/config';
+import type { Gateway } from '../../src/server';
+import { ACCOUNT_ID, AUTHORIZATION, CALLER_HEADERS, captureLogger, NOW, seed, startTestServer, testConfig, zoho, ZOHO_API_URL, ZOHO_ORIGIN } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
 const PM_ID = '1987000000724211';
@@ -17,20 +18,18 @@ interface GraphQLBody {
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
 }
 
-const started: RunningGateway[] = [];
+const started: Gateway[] = [];
 
 async function gateway(
-  nodeEnv: GatewayOptions['nodeEnv'],
+  nodeEnv: NodeEnv,
   /** null: no upstream configured (ZOHO_API_URL unset). */
   upstream: string | null = ZOHO_API_URL,
-): Promise<{ gw: RunningGateway; logs: ReturnType<typeof captureLogger>; origin: string }> {
+): Promise<{ gw: Gateway; logs: ReturnType<typeof captureLogger>; origin: string }> {
   const logs = captureLogger();
-  const zohoApiUrl = upstream ?? undefined;
   // No retries: each nock interceptor answers exactly one call (test/hardening covers retries).
-  const gw = await startGateway(
-    { zohoApiUrl, zohoTimeoutMs: 5000, nodeEnv, logger: logs.logger, now: () => NOW, upstreamPolicyOptions: { retries: 0 } },
-    0,
-    '127.0.0.1',
+  const gw = await startTestServer(
+    testConfig({ ZOHO_API_URL: upstream ?? '', ZOHO_TIMEOUT_MS: '5000', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0' }),
+    { logger: logs.logger, now: () => NOW },
   );
   started.push(gw);
   return { gw, logs, origin: new URL(gw.url).origin };
