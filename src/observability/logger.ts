@@ -6,6 +6,12 @@
  *   through redactSecrets (redaction.ts), which masks OAuth tokens, card numbers and routing
  *   numbers, and the request's own token whatever its shape.
  * Every line written while a request runs carries its `requestId` (request-scope.ts).
+ *
+ * Lines go to stdout asynchronously: the event loop hands them to a buffer and a write (off the
+ * loop, in libuv's thread pool) takes whatever has gathered since the last one, so a busy gateway
+ * makes one write per batch of lines instead of a blocking write per line. Before the process
+ * exits on purpose, `await flushLogs()` waits until every line is out; pino's own exit hook
+ * writes what is still buffered when the process exits without it.
  */
 import pino, { stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { redactSecrets } from './redaction';
@@ -47,6 +53,49 @@ function redactValue(value: unknown, secrets: readonly string[] | undefined, dep
   return copy;
 }
 
+/**
+ * The most stdout may hold unwritten (a log reader that stops reading): past it, lines are
+ * dropped, and said so once on stderr, rather than growing the heap without bound.
+ */
+const STDOUT_BUFFER_LIMIT_BYTES = 16 * 1024 * 1024;
+
+type StdoutDestination = ReturnType<typeof pino.destination> & { _writing?: boolean; _len?: number };
+
+/** One asynchronous writer for the process's stdout, shared by every logger (two would interleave). */
+let stdout: StdoutDestination | undefined;
+
+function stdoutDestination(): StdoutDestination {
+  if (!stdout) {
+    const destination: StdoutDestination = pino.destination({ dest: 1, sync: false, maxLength: STDOUT_BUFFER_LIMIT_BYTES });
+    destination.once('drop', () => {
+      process.stderr.write(`log lines dropped: stdout has not kept up (more than ${STDOUT_BUFFER_LIMIT_BYTES} bytes waiting)\n`);
+    });
+    stdout = destination;
+  }
+  return stdout;
+}
+
+/**
+ * Resolves once every line logged to stdout so far has been written (or after `timeoutMs`, so a
+ * stuck stdout never holds a shutdown). Call it before `process.exit` on a planned exit.
+ */
+export function flushLogs(timeoutMs = 2000): Promise<void> {
+  const destination = stdout;
+  // sonic-boom 4: `_writing` while a write is in flight, `_len` bytes not yet written.
+  if (!destination || (!destination._writing && !destination._len)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    destination.once('drain', done);
+    function done() {
+      clearTimeout(timer);
+      destination?.off('drain', done);
+      resolve();
+    }
+  });
+}
+
+/** A logger; to stdout (asynchronously, see above) unless `destination` is given (tests). */
 export function createLogger(
   options: { level?: string; name?: string } = {},
   destination?: DestinationStream,
@@ -84,6 +133,6 @@ export function createLogger(
         },
       },
     },
-    destination,
+    destination ?? stdoutDestination(),
   );
 }
