@@ -114,22 +114,30 @@ export function createLogger(
       },
       formatters: {
         log: (object) => {
-          // The request id was checked to hold no secret when it was chosen (request-scope.ts); a
-          // random UUID's digits can look like a card number, and masking them would break it.
-          const { err, requestId, ...rest } = object;
+          // One pass that builds the line: the request id first and as it is (it was checked to
+          // hold no secret when it was chosen, request-scope.ts; a random UUID's digits can look
+          // like a card number, and masking them would break it), every other field redacted.
           const secrets = currentRequestScope()?.secrets;
-          const redacted = redactValue(rest, secrets) as Record<string, unknown>;
-          return {
-            ...(requestId !== undefined && { requestId }),
-            ...redacted,
-            ...(err !== undefined && { err: err instanceof Error ? err : redactValue(err, secrets) }),
-          };
+          const line: Record<string, unknown> = {};
+          const { err, requestId } = object;
+          if (requestId !== undefined) line['requestId'] = requestId;
+          for (const key of Object.keys(object)) {
+            if (key === 'requestId' || key === 'err') continue;
+            line[key] = REDACTED_KEYS.has(key) ? REDACTED : redactValue(object[key], secrets, 1, key);
+          }
+          if (err !== undefined) line['err'] = err instanceof Error ? err : redactValue(err, secrets);
+          return line;
         },
       },
       hooks: {
         logMethod(args, method) {
           const secrets = currentRequestScope()?.secrets;
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg, secrets) : arg)) as Parameters<typeof method>);
+          // pino hands each call its own array: its strings are redacted in place.
+          for (let i = 0; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (typeof arg === 'string') args[i] = redactSecrets(arg, secrets);
+          }
+          method.apply(this, args);
         },
       },
     },

@@ -13,6 +13,12 @@ const masked = (digits: string) => `••••${digits.slice(-4)}`;
 
 /** What any pattern below needs to match: text without it is returned as it is. */
 const MAY_HOLD_PATTERN = /\d|oauthtoken/i;
+/**
+ * What a card number (12 to 19 digits in whole groups, single separators) or a routing number (9
+ * digits) needs at least: 9 digits with at most one space or dash between two. Most text that
+ * holds digits (durations, short ids, versions) has no such run and skips the digit scan.
+ */
+const NINE_DIGITS = /\d(?:[ -]?\d){8}/;
 
 /** Masks the given secrets and anything shaped like a token, a card number or a routing number. */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
@@ -22,14 +28,13 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
     if (secret.length >= 4 && result.includes(secret)) result = result.split(secret).join('[Redacted]');
   }
   if (!MAY_HOLD_PATTERN.test(result)) return result;
-  return (
-    result
-      // The token up to a quote, bracket or separator, so the text around it stays readable.
-      .replace(/Zoho-oauthtoken\s+[^\s"'<>,;\\]+/gi, 'Zoho-oauthtoken [Redacted]')
-      .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
-      // Runs of digits, alone or grouped by single spaces or dashes, with no digit right before or after.
-      .replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskNumbersInRun)
-  );
+  // Each replacement only where its pattern can match (a log line's strings are scanned one by one).
+  // The token up to a quote, bracket or separator, so the text around it stays readable.
+  if (/oauthtoken/i.test(result)) result = result.replace(/Zoho-oauthtoken\s+[^\s"'<>,;\\]+/gi, 'Zoho-oauthtoken [Redacted]');
+  if (result.includes('1000.')) result = result.replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]');
+  // Runs of digits, alone or grouped by single spaces or dashes, with no digit right before or after.
+  if (NINE_DIGITS.test(result)) result = result.replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskNumbersInRun);
+  return result;
 }
 
 /** True when the text holds something redactSecrets would mask. */
