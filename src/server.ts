@@ -1,12 +1,11 @@
 /**
  * The composition root: `createGateway(config, deps)` builds the whole gateway from config.ts's
  * one configuration (the schema and Apollo Server with its production safeguards, the upstream
- * policy, the HTTP client, the metrics, the HTTP front) and is what main.ts and the tests run.
+ * policy, the HTTP client, the metrics, the HTTP front of src/http/) and is what main.ts and the tests run.
  * `deps` are what a caller swaps (the logger, the upstream fetcher, the clock, the metrics
  * registry, what the embedded sandbox shows). No business logic lives here.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
-import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
@@ -19,25 +18,24 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import cors from 'cors';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { GatewayConfig } from './config';
 import { buildContext, type ContextDependencies, type GatewayContext } from './context';
-import { callerSecretsFrom } from './credentials';
 import { createZohoHttpClient } from './datasources/http-client';
 import { UpstreamPolicy } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
+import { createHttpFront } from './http/app';
+import { corsPolicy } from './http/cors';
+import { createHealth } from './http/health';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
 import type { Logger } from './observability/logger';
 import { GatewayMetrics } from './observability/metrics';
-import { OPERATION_LIMITS, operationLimits } from './http/operation-limits';
+import { operationLimits } from './http/operation-limits';
 import { operationReportPlugin } from './observability/operation-report';
 import { redactSecrets } from './observability/redaction';
-import { assignRequestId, currentRequestScope, enterRequestScope, requestIdFrom, runInRequestScope } from './http/request-scope';
+import { currentRequestScope, requestScopeFrom, runInRequestScope } from './http/request-scope';
 import { buildSchema } from './schema';
 
 /** What a caller of createGateway provides or swaps; everything else comes from the config. */
@@ -206,25 +204,10 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, '').replace(/\s*\[Suggestion hidden\]\??/g, '');
 }
 
-/** Every `/graphql` reply, errors included, holds one caller's payment data: never stored by a cache. */
-function noStore(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('cache-control', 'no-store');
-  next();
-}
-
-/** A GraphQL-shaped error reply for failures before Apollo runs (body too large, not JSON). */
-function httpErrorReply(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals['requestId'] } }] });
-}
-
 /** Builds the gateway from the configuration and starts Apollo Server; `listen()` then serves it. */
 export async function createGateway(config: GatewayConfig, deps: GatewayDependencies): Promise<Gateway> {
   const { logger } = deps;
-  const app = express();
-  app.disable('x-powered-by');
-  // No ETag: it hashed every response body, and a POSTed GraphQL reply is never revalidated.
-  app.set('etag', false);
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
   const metrics = deps.metrics ?? new GatewayMetrics();
   const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
@@ -237,7 +220,6 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
       );
     } else logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
-  let draining = false;
   const apollo = apolloServer(config, deps, metrics, [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
   ]);
@@ -268,66 +250,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     return buildContext(headers, contextDeps, { signal });
   };
 
-  app.use(assignRequestId);
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    if (draining) res.status(503).json({ status: 'not ready', reason: 'shutting down' });
-    else if (!zohoApiUrl) res.status(503).json({ status: 'not ready', reason: 'ZOHO_API_URL is not configured' });
-    else {
-      res.json({
-        status: 'ready',
-        upstream: deps.upstreamName ?? new URL(zohoApiUrl).origin,
-        // The gateway-wide circuit: "open" means Zoho is failing for many callers and every call fails fast.
-        circuit: upstreamPolicy.circuitState,
-        // Callers whose own circuit is open (their calls fail fast; others' are unaffected).
-        openCallerCircuits: upstreamPolicy.openCallerCircuits,
-      });
-    }
-  });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.exposition();
-    res.type(contentType).send(body);
-  });
-  app.use(
-    '/graphql',
-    noStore,
-    cors({ exposedHeaders: ['x-request-id'] }),
-    express.json({ limit: OPERATION_LIMITS.maxBodyBytes }),
-    enterRequestScope,
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        // A client that goes before its reply is written cancels the operation's unsent Zoho calls.
-        const disconnected = new AbortController();
-        // Every call of the operation waiting for its caller's turn listens (at most its call budget).
-        setMaxListeners(0, disconnected.signal);
-        res.on('close', () => {
-          if (!res.writableFinished) disconnected.abort();
-        });
-        return contextFor(req.headers, disconnected.signal);
-      },
-    }),
-  );
-  // Failures before Apollo runs (a body too large or not JSON) answer as GraphQL errors, never as
-  // express's HTML page (which shows a stack trace outside production).
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
-    const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
-    if (type === 'entity.too.large') {
-      httpErrorReply(res, 413, 'BAD_REQUEST', `The request body is larger than the gateway's limit of ${OPERATION_LIMITS.maxBodyBytes / 1024} kB.`);
-    } else if (type === 'entity.parse.failed') {
-      httpErrorReply(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
-    } else if (typeof status === 'number' && status >= 400 && status < 500) {
-      httpErrorReply(res, status, 'BAD_REQUEST', 'The request could not be read (check its Content-Type, encoding and length).');
-    } else {
-      logger.error({ err: error }, 'unexpected error while reading a request');
-      httpErrorReply(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
-    }
-  });
+  const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy });
+  // Any origin, as the cors package's default did (CORS_ORIGINS comes with the next change).
+  const front = createHttpFront({ apollo, context: contextFor, health, cors: corsPolicy('*'), logger, metrics: () => metrics.exposition() });
+  httpServer.on('request', front.listener);
 
   let url: string | undefined;
   return {
@@ -353,15 +279,14 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
       url = `http://${shownHost}:${address.port}/graphql`;
     },
     async execute(request, headers) {
-      const scope = { requestId: requestIdFrom(headers), secrets: callerSecretsFrom(headers) };
-      return runInRequestScope(scope, async () => {
+      return runInRequestScope(requestScopeFrom(headers), async () => {
         const context = contextFor(headers);
         const response = await apollo.executeOperation(request, { contextValue: context });
         return { response, context };
       });
     },
     stop: async () => {
-      draining = true;
+      health.shuttingDown();
       await apollo.stop();
       httpClient?.close();
     },
