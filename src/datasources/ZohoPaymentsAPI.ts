@@ -15,7 +15,7 @@ import {
   type RequestDeduplicationPolicy,
   type RequestOptions,
 } from '@apollo/datasource-rest';
-import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { GraphQLError } from 'graphql';
 import type { z } from 'zod';
@@ -91,6 +91,40 @@ const NO_HTTP_CACHE: KeyValueCache = {
   delete: async () => undefined,
 };
 
+/**
+ * RESTDataSource's HTTP cache without the cache: every call goes to the HTTP client as it is.
+ * With nothing ever stored (NO_HTTP_CACHE, skipCache), HTTPCache only built an HTTP cache policy
+ * of each reply, and cloned a reply it deemed storable, for nothing. One per HTTP client.
+ */
+interface UncachedHttp {
+  /** What RESTDataSource calls on its HTTPCache (its other members are the cache's). */
+  fetch(url: URL, request?: FetcherRequestInit): Promise<{ response: FetcherResponse }>;
+}
+const uncachedHttp = new WeakMap<Fetcher, UncachedHttp>();
+function uncachedHttpFor(fetch: Fetcher): UncachedHttp {
+  let http = uncachedHttp.get(fetch);
+  if (!http) {
+    http = { fetch: async (url, request = {}) => ({ response: await fetch(url.toString(), request) }) };
+    uncachedHttp.set(fetch, http);
+  }
+  return http;
+}
+
+/** The base URL's path (`/api/v1/`), parsed once per base URL rather than once per request. */
+const basePaths = new Map<string, string>();
+function basePathOf(baseURL: string): string {
+  let basePath = basePaths.get(baseURL);
+  if (basePath === undefined) {
+    basePath = new URL(baseURL).pathname;
+    // A gateway has one base URL (tests a few): bounded all the same.
+    if (basePaths.size < 64) basePaths.set(baseURL, basePath);
+  }
+  return basePath;
+}
+
+/** Every call goes out (see requestDeduplicationPolicyFor); one object for all. */
+const DO_NOT_DEDUPLICATE: RequestDeduplicationPolicy = Object.freeze({ policy: 'do-not-deduplicate' });
+
 const USER_AGENT = 'zoho-payments-graphql-gateway';
 
 /** The unsent-call reason of a failure the gateway raised itself, if it is one. */
@@ -117,8 +151,9 @@ export class ZohoPaymentsAPI extends RESTDataSource {
 
   constructor(options: ZohoPaymentsAPIOptions) {
     super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
+    this.httpCache = uncachedHttpFor(options.fetch) as unknown as ZohoPaymentsAPI['httpCache'];
     this.baseURL = options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`;
-    this.#basePath = new URL(this.baseURL).pathname;
+    this.#basePath = basePathOf(this.baseURL);
     this.#credentials = options.credentials;
     // Without a shared policy (a datasource built alone), the time limit still holds; nothing else.
     this.#policy =
@@ -178,7 +213,7 @@ export class ZohoPaymentsAPI extends RESTDataSource {
    * must really go out again (RESTDataSource would otherwise replay the first, failed, promise).
    */
   protected override requestDeduplicationPolicyFor(): RequestDeduplicationPolicy {
-    return { policy: 'do-not-deduplicate' };
+    return DO_NOT_DEDUPLICATE;
   }
 
   /** Reads the body as text and parses JSON itself, so a malformed body is data, not a crash. */
