@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyOptions } from './datasources/upstream-policy';
+import type { CorsOrigins } from './http/cors';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,6 +30,8 @@ export interface HttpConfig {
   port: number;
   /** Address the gateway listens on (all interfaces by default). */
   host: string;
+  /** Origins a browser may call `/graphql` from: `*` any, or exactly these (none when empty). */
+  corsOrigins: CorsOrigins;
   /** How long a shutdown waits for in-flight operations, in ms. */
   shutdownGraceMs: number;
 }
@@ -55,6 +58,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[0-9A-Za-z.:-]{1,253}$/, 'must be an address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::')
     .default('0.0.0.0'),
+  CORS_ORIGINS: z.string().optional(),
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
     .optional(),
@@ -87,10 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   // An empty variable counts as unset, as shells and .env files commonly leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const corsOrigins = corsOriginsFrom(present['CORS_ORIGINS']);
+  if (typeof corsOrigins === 'object' && 'problem' in corsOrigins) problems.push(`CORS_ORIGINS: ${corsOrigins.problem}`);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   const { data } = parsed;
   const { ZOHO_API_URL, NODE_ENV, APOLLO_KEY, APOLLO_GRAPH_REF } = data;
   if (Boolean(APOLLO_KEY) !== Boolean(APOLLO_GRAPH_REF)) {
@@ -110,12 +114,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       'Invalid configuration. ZOHO_API_URL must be an https:// URL when NODE_ENV=production (e.g. https://payments.zoho.com/api/v1): every call carries an OAuth token. Plain http:// is allowed only to a loopback host (local tests).',
     );
   }
+  const production = NODE_ENV === 'production';
   return {
     nodeEnv: NODE_ENV,
     logLevel: data.LOG_LEVEL,
     http: {
       port: data.PORT,
       host: data.HOST,
+      // Browsers anywhere may call a development gateway; a production one names its frontends.
+      corsOrigins: (corsOrigins as CorsOrigins | undefined) ?? (production ? [] : '*'),
       shutdownGraceMs: data.SHUTDOWN_GRACE_MS,
     },
     zoho: {
@@ -135,6 +142,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     sandbox: { port: data.SANDBOX_PORT },
     apollo: APOLLO_KEY && APOLLO_GRAPH_REF ? { key: APOLLO_KEY, graphRef: APOLLO_GRAPH_REF } : undefined,
   };
+}
+
+/**
+ * CORS_ORIGINS: `*`, or comma-separated origins, each exactly as a browser sends it in `Origin`
+ * (scheme, host and port only, lower case, no path and no trailing slash), so that comparing
+ * the header with the list is a plain lookup.
+ */
+function corsOriginsFrom(value: string | undefined): CorsOrigins | { problem: string } | undefined {
+  if (value === undefined) return undefined;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) return { problem: 'must be * or a comma-separated list of origins such as https://app.example.com' };
+  if (entries.includes('*')) return entries.length === 1 ? '*' : { problem: '* allows every origin: set it alone, not in a list' };
+  for (const entry of entries) {
+    const origin = originOf(entry);
+    if (origin !== entry) {
+      const expected = origin ? ` (write ${origin})` : '';
+      return { problem: `"${entry}" is not an origin${expected}: scheme, host and port only, such as https://app.example.com` };
+    }
+  }
+  return [...new Set(entries)];
+}
+
+/** The serialized origin of an http(s) URL, or undefined. */
+function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a URL is https, or http to this machine only (127.0.0.0/8, ::1, localhost). */

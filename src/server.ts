@@ -251,8 +251,14 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
   };
 
   const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy });
-  // Any origin, as the cors package's default did (CORS_ORIGINS comes with the next change).
-  const front = createHttpFront({ apollo, context: contextFor, health, cors: corsPolicy('*'), logger, metrics: () => metrics.exposition() });
+  const front = createHttpFront({
+    apollo,
+    context: contextFor,
+    health,
+    cors: corsPolicy(config.http.corsOrigins),
+    logger,
+    metrics: () => metrics.exposition(),
+  });
   httpServer.on('request', front.listener);
 
   let url: string | undefined;

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
       logLevel: 'info',
-      http: { port: 4000, host: '0.0.0.0', shutdownGraceMs: 10_000 },
+      http: { port: 4000, host: '0.0.0.0', corsOrigins: '*', shutdownGraceMs: 10_000 },
       zoho: {
         apiUrl: undefined,
         timeoutMs: 10_000,
@@ -39,6 +39,46 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '::' }).http.host).toBe('::');
     expect(loadConfig({ HOST: 'gateway.internal' }).http.host).toBe('gateway.internal');
     for (const bad of ['127.0.0.1 8080', 'http://0.0.0.0', 'a/b']) expect(configErrorOf({ HOST: bad }).message).toContain('HOST');
+  });
+
+  describe('CORS_ORIGINS', () => {
+    test('default: any origin (*) outside production, none in production', () => {
+      expect(loadConfig({}).http.corsOrigins).toBe('*');
+      expect(loadConfig({ NODE_ENV: 'test' }).http.corsOrigins).toBe('*');
+      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' }).http.corsOrigins).toEqual([]);
+    });
+
+    test('comma-separated origins, spaces and repeats ignored; * alone; in production too', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000 ,https://app.example.com' }).http.corsOrigins).toEqual([
+        'https://app.example.com',
+        'http://localhost:3000',
+      ]);
+      expect(loadConfig({ CORS_ORIGINS: ' * ' }).http.corsOrigins).toBe('*');
+      const production = { NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' };
+      expect(loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com' }).http.corsOrigins).toEqual(['https://app.example.com']);
+      expect(loadConfig({ ...production, CORS_ORIGINS: '*' }).http.corsOrigins).toBe('*');
+    });
+
+    test.each([
+      ['a path', 'https://app.example.com/', 'write https://app.example.com'],
+      ['a path', 'https://app.example.com/graphql', 'write https://app.example.com'],
+      ['upper case', 'https://App.Example.com', 'write https://app.example.com'],
+      ['a default port', 'https://app.example.com:443', 'write https://app.example.com'],
+      ['no scheme', 'app.example.com', 'is not an origin:'],
+      ['another scheme', 'ftp://files.example.com', 'is not an origin:'],
+      ['* in a list', '*, https://app.example.com', 'set it alone'],
+      ['only commas', ' , ,', 'comma-separated list of origins'],
+    ])('%s (%j) is refused at start, saying what to write', (_what, value, hint) => {
+      const error = configErrorOf({ CORS_ORIGINS: value });
+      expect(error.message).toContain('CORS_ORIGINS');
+      expect(error.message).toContain(hint);
+    });
+
+    test('named with the other bad variables in one error', () => {
+      const error = configErrorOf({ CORS_ORIGINS: 'nope', PORT: 'abc' });
+      expect(error.message).toContain('CORS_ORIGINS');
+      expect(error.message).toContain('PORT');
+    });
   });
 
   test('bad resilience, shutdown and GraphOS settings fail fast, naming the variable', () => {
@@ -81,7 +121,7 @@ describe('loadConfig', () => {
     ).toEqual({
       nodeEnv: 'production',
       logLevel: 'warn',
-      http: { port: 8080, host: '127.0.0.1', shutdownGraceMs: 30_000 },
+      http: { port: 8080, host: '127.0.0.1', corsOrigins: [], shutdownGraceMs: 30_000 },
       zoho: {
         apiUrl: 'https://payments.zoho.eu/api/v1',
         timeoutMs: 2500,

@@ -38,11 +38,12 @@ async function gateway(
   nodeEnv: NodeEnv,
   /** null: no upstream configured (ZOHO_API_URL unset). */
   upstream: string | null = ZOHO_API_URL,
+  env: Record<string, string> = {},
 ): Promise<{ gw: Gateway; logs: ReturnType<typeof captureLogger>; origin: string }> {
   const logs = captureLogger();
   // No retries: each nock interceptor answers exactly one call (test/hardening covers retries).
   const gw = await startTestServer(
-    testConfig({ ZOHO_API_URL: upstream ?? '', ZOHO_TIMEOUT_MS: '5000', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0' }),
+    testConfig({ ZOHO_API_URL: upstream ?? '', ZOHO_TIMEOUT_MS: '5000', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0', ...env }),
     { logger: logs.logger, now: () => NOW },
   );
   started.push(gw);
@@ -418,5 +419,64 @@ describe('the HTTP front (node:http, src/http/app.ts)', () => {
     });
     const reply = await postGraphQL(gw.url, { query: '{ __typename }' }, { origin: 'https://studio.apollographql.com' });
     expect(reply.headers).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-request-id' });
+    expect(reply.headers['vary']).toBeUndefined();
+  });
+});
+
+describe('CORS_ORIGINS (contract.md, "Running it")', () => {
+  const APP = 'https://app.example.com';
+  const preflightFrom = (url: string, origin: string) =>
+    httpRequest(url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+    });
+  const corsHeaders = (reply: HttpReply) =>
+    Object.fromEntries(Object.entries(reply.headers).filter(([name]) => name.startsWith('access-control-') || name === 'vary'));
+
+  test('production with no CORS_ORIGINS: no Access-Control-Allow-Origin for anyone; preflights answered without it', async () => {
+    const { gw } = await gateway('production');
+    const preflight = await preflightFrom(gw.url, APP);
+    expect(preflight.status).toBe(204);
+    expect(corsHeaders(preflight)).toEqual({});
+    const reply = await postGraphQL(gw.url, { query: '{ __typename }' }, { origin: APP });
+    expect(reply.status).toBe(200);
+    expect(corsHeaders(reply)).toEqual({});
+  });
+
+  test('a list: a listed origin is echoed (with Vary: Origin) on replies, errors and preflights; another origin gets Vary only', async () => {
+    const { gw } = await gateway('production', ZOHO_API_URL, { CORS_ORIGINS: `${APP}, http://localhost:3000` });
+    for (const origin of [APP, 'http://localhost:3000']) {
+      const preflight = await preflightFrom(gw.url, origin);
+      expect(preflight.status).toBe(204);
+      expect(corsHeaders(preflight)).toEqual({
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': 'content-type, authorization',
+        'access-control-expose-headers': 'x-request-id',
+        'access-control-max-age': '600',
+        vary: 'Origin, Access-Control-Request-Headers',
+      });
+      const replies = [
+        await postGraphQL(gw.url, { query: '{ __typename }' }, { origin }),
+        // Refused before Apollo runs, and by Apollo.
+        await httpRequest(gw.url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{nope' }),
+        await httpRequest(graphQLGetUrl(gw.url, '{ __typename }'), { headers: { origin } }),
+      ];
+      expect(replies.map((reply) => reply.status)).toEqual([200, 400, 400]);
+      for (const reply of replies) {
+        expect(corsHeaders(reply)).toEqual({ 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id', vary: 'Origin' });
+      }
+    }
+    for (const origin of ['https://evil.example', 'https://app.example.com.evil.example', 'null']) {
+      expect(corsHeaders(await preflightFrom(gw.url, origin))).toEqual({ vary: 'Origin' });
+      expect(corsHeaders(await postGraphQL(gw.url, { query: '{ __typename }' }, { origin }))).toEqual({ vary: 'Origin' });
+    }
+    // No Origin (a server, curl): the same reply, still varying by Origin for caches.
+    expect(corsHeaders(await postGraphQL(gw.url, { query: '{ __typename }' }))).toEqual({ vary: 'Origin' });
+  });
+
+  test('* in production, when set: any origin', async () => {
+    const { gw } = await gateway('production', ZOHO_API_URL, { CORS_ORIGINS: '*' });
+    expect((await postGraphQL(gw.url, { query: '{ __typename }' }, { origin: APP })).headers['access-control-allow-origin']).toBe('*');
   });
 });
