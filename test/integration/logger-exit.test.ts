@@ -55,6 +55,34 @@ test('a quiet process: the one line logged just before an exit arrives', async (
   expect(stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['first', 'last']);
 }, 30_000);
 
+test('a quiet process: a line is out within the periodic flush (250 ms), with no flush or exit (SIGKILL after)', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', `
+      const { createLogger } = await import(${LOGGER});
+      createLogger({ level: 'info' }).info('alone');
+      process.stderr.write('logged\\n');
+      setInterval(() => undefined, 1000);
+    `],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    const arrived = await new Promise<number>((resolve, reject) => {
+      let loggedAt = 0;
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        if (chunk.includes('logged')) loggedAt = performance.now();
+      });
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        if (chunk.includes('"msg":"alone"')) resolve(performance.now() - loggedAt);
+      });
+      child.once('exit', (code) => reject(new Error(`the child exited (${code}) before its line arrived`)));
+    });
+    expect(arrived).toBeLessThan(1500);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}, 30_000);
+
 test('a process that exits without flushLogs() still writes what was buffered (pino flushes on exit)', async () => {
   const { code, stdout } = await run(`
     const { createLogger } = await import(${LOGGER});
