@@ -1,20 +1,22 @@
 /**
  * The bench's servers, each its own process so that none shares an event loop with the load
  * generator or with another: the sandbox (`sandbox/main.ts`), the minimal proxy (`proxy.ts`) and
- * the gateway (`gateway-process.ts` over `src/main.ts`), all run as `node --import tsx <file>`,
- * stdout discarded (the gateway still writes its log line per operation, as in production). The
- * sandbox runs as `sandbox-process.ts`, which counts the Zoho calls it answered.
+ * the gateway (`src/main.ts` bundled with the bench's probe by build-gateway.ts, run by plain
+ * node as production runs its build; the others run as `node --import tsx <file>`), stdout
+ * discarded (the gateway still writes its log line per operation, as in production). The sandbox
+ * runs as `sandbox-process.ts`, which counts the Zoho calls it answered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { SANDBOX_VARIABLES } from '../sandbox/config';
 import { CONFIG_VARIABLES } from '../src/config';
+import { buildGateway } from './build-gateway';
 import type { AccountCounts } from './sandbox-process';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
-/** How long a server may take to answer its readiness URL (tsx compiles the sources on start). */
+/** How long a server may take to answer its readiness URL (tsx compiles the sources on start; the machine is shared). */
 const READY_TIMEOUT_MS = 30_000;
 
 export interface BenchProcess {
@@ -194,7 +196,7 @@ export async function startGateway(
   for (let tries = 0; tries < 5 && adminPort === port; tries++) adminPort = await freePort();
   const gateway = await launch(
     name,
-    ['--expose-gc', '--import', 'tsx', 'bench/gateway-process.ts', sourceRoot],
+    ['--expose-gc', await buildGateway(sourceRoot)],
     // ADMIN_PORT: each gateway its own (several run at once); a revision without it, or without
     // one of the limits, ignores the variable (config.ts does not refuse unknown variables).
     {
