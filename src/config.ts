@@ -24,12 +24,14 @@ export interface GatewayConfig {
   apollo: { key: string; graphRef: string } | undefined;
 }
 
-/** The HTTP front (src/http/). */
+/** The HTTP front and the admin listener (src/http/). */
 export interface HttpConfig {
   /** Port of `/graphql`, `/healthz`, `/readyz`. */
   port: number;
-  /** Address the gateway listens on (all interfaces by default). */
+  /** Address both listeners bind (all interfaces by default). */
   host: string;
+  /** Port of the admin listener: `/metrics`, `/healthz`, `/readyz`. */
+  adminPort: number;
   /** Origins a browser may call `/graphql` from: `*` any, or exactly these (none when empty). */
   corsOrigins: CorsOrigins;
   /** How long a shutdown waits for in-flight operations, in ms. */
@@ -50,6 +52,9 @@ export interface ZohoConfig {
   policy: Omit<UpstreamPolicyOptions, 'timeoutMs'>;
 }
 
+/** ADMIN_PORT's default: the port Prometheus exporters (OpenTelemetry's among them) commonly use. */
+export const DEFAULT_ADMIN_PORT = 9464;
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 const envSchema = z.object({
@@ -58,6 +63,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[0-9A-Za-z.:-]{1,253}$/, 'must be an address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::')
     .default('0.0.0.0'),
+  ADMIN_PORT: port.default(DEFAULT_ADMIN_PORT),
   CORS_ORIGINS: z.string().optional(),
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
@@ -121,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     http: {
       port: data.PORT,
       host: data.HOST,
+      adminPort: data.ADMIN_PORT,
       // Browsers anywhere may call a development gateway; a production one names its frontends.
       corsOrigins: (corsOrigins as CorsOrigins | undefined) ?? (production ? [] : '*'),
       shutdownGraceMs: data.SHUTDOWN_GRACE_MS,

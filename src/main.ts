@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig } from './config';
 import { startEmbeddedSandbox, type EmbeddedSandbox } from '../sandbox/embedded';
 import { createLogger } from './observability/logger';
+import { ListenError } from './http/listener';
 import { createGateway } from './server';
 
 async function main(): Promise<void> {
@@ -29,13 +30,14 @@ async function main(): Promise<void> {
   await gateway.listen().catch(async (error: unknown) => {
     await gateway.stop();
     await embedded?.sandbox.close();
-    const { port, host } = config.http;
+    if (!(error instanceof ListenError)) throw error;
+    const what = error.setting === 'PORT' ? 'the gateway' : 'the admin listener (/metrics)';
     throw new ConfigError(
-      `Could not serve the gateway on port ${port} of ${host} (${(error as Error).message}). Set PORT to a free port (and HOST to an address of this machine).`,
+      `Could not serve ${what} on port ${error.port} of ${error.host} (${error.cause.message}). Set ${error.setting} to a free port (and HOST to an address of this machine).`,
     );
   });
   logger.info(
-    { url: gateway.url, upstream: embedded ? 'embedded sandbox' : new URL(zohoApiUrl).origin },
+    { url: gateway.url, adminUrl: gateway.adminUrl, upstream: embedded ? 'embedded sandbox' : new URL(zohoApiUrl).origin },
     `gateway ready at ${gateway.url}`,
   );
   if (embedded) process.stdout.write(embedded.banner(gateway.url));

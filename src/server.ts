@@ -6,7 +6,6 @@
  * registry, what the embedded sandbox shows). No business logic lives here.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -25,9 +24,11 @@ import { buildContext, type ContextDependencies, type GatewayContext } from './c
 import { createZohoHttpClient } from './datasources/http-client';
 import { UpstreamPolicy } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
+import { createAdminListener } from './http/admin';
 import { createHttpFront } from './http/app';
 import { corsPolicy } from './http/cors';
 import { createHealth } from './http/health';
+import { listen } from './http/listener';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
 import type { Logger } from './observability/logger';
@@ -63,11 +64,19 @@ export interface Gateway {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly metrics: GatewayMetrics;
   readonly upstreamPolicy: UpstreamPolicy;
+  /** The gateway's port: `/graphql`, `/healthz`, `/readyz`. */
   readonly httpServer: http.Server;
-  /** Listens on `config.http.port` and `host` (0 picks a free port). */
+  /** The admin listener: `/metrics`, `/healthz`, `/readyz`. */
+  readonly adminServer: http.Server;
+  /**
+   * Listens on `config.http.port` and `adminPort`, both on `host` (0 picks a free port); rejects
+   * with a ListenError (listener.ts) naming the setting when one cannot bind.
+   */
   listen(): Promise<void>;
   /** e.g. `http://localhost:4000/graphql` (once listening). */
   readonly url: string;
+  /** The admin listener's origin, e.g. `http://localhost:9464` (once listening). */
+  readonly adminUrl: string;
   /**
    * Runs one operation in-process as the HTTP front would, without HTTP: in the request's scope,
    * with the context built from `headers` by the same function.
@@ -208,6 +217,7 @@ function withoutSuggestions(message: string): string {
 export async function createGateway(config: GatewayConfig, deps: GatewayDependencies): Promise<Gateway> {
   const { logger } = deps;
   const httpServer = http.createServer();
+  const adminServer = http.createServer();
   const metrics = deps.metrics ?? new GatewayMetrics();
   const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
@@ -257,32 +267,35 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     health,
     cors: corsPolicy(config.http.corsOrigins),
     logger,
-    metrics: () => metrics.exposition(),
   });
   httpServer.on('request', front.listener);
+  adminServer.on('request', createAdminListener({ health, metrics: () => metrics.exposition(), logger }));
 
-  let url: string | undefined;
+  let origins: { url: string; adminUrl: string } | undefined;
+  const listening = () => {
+    if (!origins) throw new Error('the gateway is not listening yet: call listen() first');
+    return origins;
+  };
   return {
     apollo,
     metrics,
     upstreamPolicy,
     httpServer,
+    adminServer,
     get url() {
-      if (url === undefined) throw new Error('the gateway is not listening yet: call listen() first');
-      return url;
+      return listening().url;
+    },
+    get adminUrl() {
+      return listening().adminUrl;
     },
     async listen() {
-      const { port, host } = config.http;
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
+      const { port, adminPort, host } = config.http;
+      const origin = await listen(httpServer, port, host, 'PORT');
+      const adminUrl = await listen(adminServer, adminPort, host, 'ADMIN_PORT').catch((error: unknown) => {
+        httpServer.close();
+        throw error;
       });
-      const address = httpServer.address() as AddressInfo;
-      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      url = `http://${shownHost}:${address.port}/graphql`;
+      origins = { url: `${origin}/graphql`, adminUrl };
     },
     async execute(request, headers) {
       return runInRequestScope(requestScopeFrom(headers), async () => {
@@ -294,6 +307,12 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     stop: async () => {
       health.shuttingDown();
       await apollo.stop();
+      // Scrapes and probes hold nothing that needs to finish: the admin listener closes at once.
+      if (adminServer.listening) {
+        const closed = new Promise((resolve) => adminServer.close(resolve));
+        adminServer.closeAllConnections();
+        await closed;
+      }
       httpClient?.close();
     },
   };

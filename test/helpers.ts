@@ -79,11 +79,11 @@ export interface TestGateway {
 
 /**
  * The configuration of a gateway in a test, as loadConfig reads it from the environment:
- * NODE_ENV=test, on 127.0.0.1 and free ports, with Zoho's origin (nock) as upstream, plus `env`
+ * NODE_ENV=test, on 127.0.0.1 and free ports (PORT, ADMIN_PORT), with Zoho's origin (nock) as upstream, plus `env`
  * (`ZOHO_API_URL: ''` for none); `policy` sets what no variable does (backoffs, in ms).
  */
 export function testConfig(env: Record<string, string> = {}, policy: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>> = {}): GatewayConfig {
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ZOHO_API_URL, ...env });
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', ZOHO_API_URL, ...env });
   return { ...config, zoho: { ...config.zoho, policy: { ...config.zoho.policy, ...policy } } };
 }
 

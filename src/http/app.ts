@@ -3,8 +3,8 @@
  * - `/graphql` (GET and POST; OPTIONS for CORS preflights) runs through Apollo Server's
  *   integration API, `executeHTTPGraphQLRequest`, which does the GraphQL-over-HTTP protocol:
  *   CSRF prevention, GET for queries only, the landing page for a browser outside production;
- * - `/healthz` and `/readyz` (GET, HEAD), `/metrics`;
- * - anything else is a 404.
+ * - `/healthz` and `/readyz` (GET, HEAD);
+ * - anything else is a 404 (`/metrics` included: it is on the admin listener, admin.ts).
  *
  * Every reply carries the request's id (`X-Request-Id`, request-scope.ts); every `/graphql` reply
  * `Cache-Control: no-store` (it holds one caller's payment data) and the CORS headers. A body
@@ -32,8 +32,6 @@ export interface HttpFrontOptions {
   health: Health;
   cors: CorsPolicy;
   logger: Logger;
-  /** `GET /metrics`: the Prometheus exposition. */
-  metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface HttpFront {
@@ -193,15 +191,6 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       case '/readyz':
       case '/readyz/':
         probe(req, res, health.readyz);
-        return;
-      case '/metrics':
-        options.metrics().then(
-          ({ contentType, body }) => reply(res, 200, [REQUEST_ID_HEADER, requestIdFrom(req.headers)], contentType, body),
-          (error: unknown) => {
-            logger.error({ err: error }, 'could not collect the metrics');
-            res.destroy();
-          },
-        );
         return;
       default:
         jsonReply(res, requestIdFrom(req.headers), { status: 404, body: NOT_FOUND });

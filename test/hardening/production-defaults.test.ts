@@ -158,7 +158,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 async function metricsOf(gw: Gateway): Promise<HttpReply> {
-  return httpRequest(`${new URL(gw.url).origin}/metrics`);
+  return httpRequest(`${gw.adminUrl}/metrics`);
 }
 
 /** Runs `tasks` with at most `width` at a time. */
@@ -643,11 +643,13 @@ describe('request ids', () => {
     });
   });
 
-  test('every response carries one, also /healthz and /metrics', async () => {
-    const origin = new URL(gatewayFor('production').url).origin;
-    for (const path of ['/healthz', '/readyz', '/metrics']) {
-      expect((await httpRequest(`${origin}${path}`)).headers['x-request-id']).toMatch(UUID);
-      expect((await httpRequest(`${origin}${path}`, { headers: { 'x-request-id': SANE } })).headers['x-request-id']).toBe(SANE);
+  test('every response carries one, also /healthz, /readyz, a 404, and the admin listener\'s', async () => {
+    const gw = gatewayFor('production');
+    const origin = new URL(gw.url).origin;
+    const urls = [...['/healthz', '/readyz', '/nowhere'].map((path) => `${origin}${path}`), ...['/metrics', '/healthz', '/readyz', '/nowhere'].map((path) => `${gw.adminUrl}${path}`)];
+    for (const url of urls) {
+      expect((await httpRequest(url)).headers['x-request-id']).toMatch(UUID);
+      expect((await httpRequest(url, { headers: { 'x-request-id': SANE } })).headers['x-request-id']).toBe(SANE);
     }
   });
 });

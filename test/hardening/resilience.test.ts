@@ -380,7 +380,7 @@ async function readyz(gateway: TestGateway): Promise<Record<string, unknown>> {
 }
 
 async function metricsText(gateway: TestGateway): Promise<string> {
-  const reply = await httpRequest(`${gateway.origin}/metrics`);
+  const reply = await httpRequest(`${gateway.running.adminUrl}/metrics`);
   expect(reply.status).toBe(200);
   return reply.text;
 }

@@ -87,7 +87,7 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((log) => typeof log['msg'] === 'string' && log['msg'].startsWith('gateway ready at'));
-    expect(ready).toMatchObject({ url: gateway.url, upstream: 'embedded sandbox', msg: `gateway ready at ${gateway.url}` });
+    expect(ready).toMatchObject({ url: gateway.url, adminUrl: gateway.adminOrigin, upstream: 'embedded sandbox', msg: `gateway ready at ${gateway.url}` });
   });
 
   test('the printed example, sent with the printed headers, returns the fixture card ending 3212', async () => {
@@ -195,6 +195,18 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     expect(failure.stderr).toContain(`Could not serve the gateway on port ${port}`);
     expect(failure.stderr).toContain('EADDRINUSE');
     expect(failure.stderr).toContain('Set PORT to a free port');
+    expect(failure.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test('an ADMIN_PORT already in use: the process exits non-zero with one line that says to change ADMIN_PORT', async () => {
+    const adminPort = new URL(gateway.adminOrigin).port;
+    const failure = (await startGatewayProcess({ ADMIN_PORT: adminPort }).catch((error: unknown) => error)) as ProcessStartError;
+    expect(failure).toBeInstanceOf(ProcessStartError);
+    expect(failure.exitCode).not.toBe(0);
+    expect(failure.exitCode).not.toBeNull();
+    expect(failure.stderr).toContain(`Could not serve the admin listener (/metrics) on port ${adminPort}`);
+    expect(failure.stderr).toContain('EADDRINUSE');
+    expect(failure.stderr).toContain('Set ADMIN_PORT to a free port');
     expect(failure.stderr).not.toMatch(/^\s+at /m);
   });
 

@@ -3,8 +3,8 @@
  * `npm run sandbox` runs) and the gateway (`src/main.ts`, what `npm start` runs), each spawned
  * as `node --import tsx <file>` from the repository root, exactly as a developer runs them.
  *
- * Both bind port 0 and report the URL they chose on stdout; the helpers parse it from there, so a
- * test proves the printed URL is the one that serves. Each helper collects the child's stdout and
+ * Both bind port 0 (the gateway's admin listener too) and report the URLs they chose on stdout;
+ * the helpers parse them from there, so a test proves the printed URL is the one that serves. Each helper collects the child's stdout and
  * stderr, rejects (with that output, the exit code and the signal) when the child exits or is not
  * ready within the time limit, and registers the child so that `stopAllProcesses()` (afterAll)
  * and, as a last resort, the test runner's exit kill it even when a test fails.
@@ -65,6 +65,8 @@ export interface GatewayProcess extends ManagedProcess {
   url: string;
   /** The gateway's origin, for `/healthz` and `/readyz`. */
   origin: string;
+  /** The admin listener's origin (ADMIN_PORT), for `/metrics`, as the gateway printed it. */
+  adminOrigin: string;
 }
 
 /** Why a child did not become ready: it exited, or it took too long. */
@@ -220,17 +222,15 @@ export async function startSandboxProcess(env: Record<string, string> = {}): Pro
   return Object.assign(proc, { origin: ready, apiUrl: `${ready}/api/v1` });
 }
 
-/** The gateway URL from the JSON log line `gateway ready at <url>` or the banner, once printed. */
-export function gatewayUrlFrom(stdout: string): string | undefined {
+/** The gateway's URL and admin origin from its JSON log line `gateway ready at <url>`, once printed. */
+export function gatewayUrlsFrom(stdout: string): { url: string; adminUrl: string } | undefined {
   // Complete lines only: a chunk may end in the middle of the URL.
   for (const line of stdout.split('\n').slice(0, -1)) {
-    const banner = /^Zoho Payments GraphQL gateway: (http:\/\/\S+)$/.exec(line.trim());
-    if (banner) return banner[1];
     if (!line.startsWith('{') || !line.endsWith('}')) continue;
     try {
-      const log = JSON.parse(line) as { msg?: unknown };
-      const match = typeof log.msg === 'string' ? /^gateway ready at (http:\/\/\S+)$/.exec(log.msg) : null;
-      if (match) return match[1];
+      const log = JSON.parse(line) as { msg?: unknown; url?: unknown; adminUrl?: unknown };
+      const ready = typeof log.msg === 'string' && log.msg.startsWith('gateway ready at ');
+      if (ready && typeof log.url === 'string' && typeof log.adminUrl === 'string') return { url: log.url, adminUrl: log.adminUrl };
     } catch {
       // not a log line
     }
@@ -239,15 +239,15 @@ export function gatewayUrlFrom(stdout: string): string | undefined {
 }
 
 /**
- * `npm start` on a free port (PORT=0; SANDBOX_PORT=0 too when no ZOHO_API_URL is given, so the
- * embedded sandbox also takes a free port): resolves once it prints its URL.
+ * `npm start` on free ports (PORT=0 and ADMIN_PORT=0; SANDBOX_PORT=0 too when no ZOHO_API_URL is
+ * given, so the embedded sandbox also takes a free port): resolves once it prints its URLs.
  */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { proc, ready } = await startProcess(
     'src/main.ts',
-    { PORT: '0', ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
-    gatewayUrlFrom,
+    { PORT: '0', ADMIN_PORT: '0', ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
+    gatewayUrlsFrom,
     'the gateway process',
   );
-  return Object.assign(proc, { url: ready, origin: new URL(ready).origin });
+  return Object.assign(proc, { url: ready.url, origin: new URL(ready.url).origin, adminOrigin: ready.adminUrl });
 }

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
       logLevel: 'info',
-      http: { port: 4000, host: '0.0.0.0', corsOrigins: '*', shutdownGraceMs: 10_000 },
+      http: { port: 4000, host: '0.0.0.0', adminPort: 9464, corsOrigins: '*', shutdownGraceMs: 10_000 },
       zoho: {
         apiUrl: undefined,
         timeoutMs: 10_000,
@@ -103,6 +103,7 @@ describe('loadConfig', () => {
       loadConfig({
         PORT: '8080',
         HOST: '127.0.0.1',
+        ADMIN_PORT: '9100',
         ZOHO_API_URL: 'https://payments.zoho.eu/api/v1',
         ZOHO_TIMEOUT_MS: '2500',
         NODE_ENV: 'production',
@@ -121,7 +122,7 @@ describe('loadConfig', () => {
     ).toEqual({
       nodeEnv: 'production',
       logLevel: 'warn',
-      http: { port: 8080, host: '127.0.0.1', corsOrigins: [], shutdownGraceMs: 30_000 },
+      http: { port: 8080, host: '127.0.0.1', adminPort: 9100, corsOrigins: [], shutdownGraceMs: 30_000 },
       zoho: {
         apiUrl: 'https://payments.zoho.eu/api/v1',
         timeoutMs: 2500,
@@ -132,7 +133,11 @@ describe('loadConfig', () => {
       sandbox: { port: 4010 },
       apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
     });
-    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({ nodeEnv: 'test', http: { port: 0 }, sandbox: { port: 0 } });
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({
+      nodeEnv: 'test',
+      http: { port: 0, adminPort: 0 },
+      sandbox: { port: 0 },
+    });
     expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zoho.apiUrl).toBe('http://127.0.0.1:4010/api/v1');
   });
 
@@ -149,6 +154,8 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['PORT', '80.5'],
     ['SANDBOX_PORT', '65536'],
+    ['ADMIN_PORT', '65536'],
+    ['ADMIN_PORT', 'metrics'],
     ['ZOHO_TIMEOUT_MS', '0'],
     ['ZOHO_TIMEOUT_MS', 'soon'],
     ['ZOHO_API_URL', 'ftp://x'],

@@ -480,3 +480,44 @@ describe('CORS_ORIGINS (contract.md, "Running it")', () => {
     expect((await postGraphQL(gw.url, { query: '{ __typename }' }, { origin: APP })).headers['access-control-allow-origin']).toBe('*');
   });
 });
+
+describe('the admin listener (ADMIN_PORT)', () => {
+  test('/metrics is served there, in Prometheus text, and not on the gateway\'s port', async () => {
+    const { gw, origin } = await gateway('production');
+    expect(new URL(gw.adminUrl).port).not.toBe(new URL(origin).port);
+    expect(new URL(gw.adminUrl).hostname).toBe('127.0.0.1');
+    await postGraphQL(gw.url, { query: '{ __typename }' });
+    const metrics = await httpRequest(`${gw.adminUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(metrics.text).toContain('# TYPE graphql_operations_total counter');
+    expect(metrics.text).toMatch(/^graphql_operations_total\{.*\} 1$/m);
+
+    const onPublicPort = await httpRequest(`${origin}/metrics`);
+    expect(onPublicPort.status).toBe(404);
+    expect(onPublicPort.text).not.toContain('graphql_operations_total');
+  });
+
+  test('/healthz and /readyz answer there as on the gateway\'s port; /graphql and other paths do not', async () => {
+    const { gw, origin } = await gateway('test');
+    for (const path of ['/healthz', '/readyz']) {
+      const admin = await httpRequest(`${gw.adminUrl}${path}`);
+      const main = await httpRequest(`${origin}${path}`);
+      expect({ status: admin.status, body: jsonOf(admin) }).toEqual({ status: main.status, body: jsonOf(main) });
+      expect(admin.status).toBe(200);
+      expectJson(admin);
+    }
+    const graphql = await postGraphQL(`${gw.adminUrl}/graphql`, { query: '{ __typename }' });
+    expect(graphql.status).toBe(404);
+    expect((await httpRequest(`${gw.adminUrl}/`)).status).toBe(404);
+    const post = await httpRequest(`${gw.adminUrl}/metrics`, { method: 'POST', body: '' });
+    expect({ status: post.status, allow: post.headers['allow'] }).toEqual({ status: 405, allow: 'GET, HEAD' });
+  });
+
+  test('an ADMIN_PORT in use: listen() rejects with a ListenError naming ADMIN_PORT', async () => {
+    const { gw } = await gateway('test');
+    const adminPort = new URL(gw.adminUrl).port;
+    const taken = startTestServer(testConfig({ ADMIN_PORT: adminPort }), { logger: captureLogger().logger });
+    await expect(taken).rejects.toMatchObject({ name: 'ListenError', setting: 'ADMIN_PORT', port: Number(adminPort), cause: { code: 'EADDRINUSE' } });
+  });
+});
