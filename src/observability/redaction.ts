@@ -48,6 +48,13 @@ export function containsSecrets(text: string, secrets: readonly string[] = []): 
  * of 9 digits that passes the ABA routing-number checksum.
  */
 function maskNumbersInRun(run: string): string {
+  // One group (an id, a path's digits): the same rules without splitting the run.
+  if (!run.includes(' ') && !run.includes('-')) {
+    const length = run.length;
+    if (length >= 12 && length <= 19 && luhnValid(run)) return masked(run);
+    if (length === 9 && routingNumberValid(run)) return masked(run);
+    return run;
+  }
   const groups = run.split(/[ -]/);
   const separators = run.match(/[ -]/g) ?? [];
   const out: string[] = [];
@@ -80,7 +87,8 @@ function maskNumbersInRun(run: string): string {
 export function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i += 1) {
-    let d = Number(digits[digits.length - 1 - i]);
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (d < 0 || d > 9) return false;
     if (i % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;
