@@ -110,16 +110,18 @@ function uncachedHttpFor(fetch: Fetcher): UncachedHttp {
   return http;
 }
 
-/** The base URL's path (`/api/v1/`), parsed once per base URL rather than once per request. */
-const basePaths = new Map<string, string>();
-function basePathOf(baseURL: string): string {
-  let basePath = basePaths.get(baseURL);
-  if (basePath === undefined) {
-    basePath = new URL(baseURL).pathname;
-    // A gateway has one base URL (tests a few): bounded all the same.
-    if (basePaths.size < 64) basePaths.set(baseURL, basePath);
+/**
+ * The base URL with its trailing slash, and its path (`/api/v1/`), worked out once per base URL
+ * rather than once per request: a gateway passes the same string to every request's datasource,
+ * so the last one is kept and compared (the same string object compares at once).
+ */
+let lastBase: { given: string; baseURL: string; basePath: string } | undefined;
+function normalisedBase(given: string): { baseURL: string; basePath: string } {
+  if (lastBase?.given !== given) {
+    const baseURL = given.endsWith('/') ? given : `${given}/`;
+    lastBase = { given, baseURL, basePath: new URL(baseURL).pathname };
   }
-  return basePath;
+  return lastBase;
 }
 
 /** Every call goes out (see requestDeduplicationPolicyFor); one object for all. */
@@ -152,8 +154,9 @@ export class ZohoPaymentsAPI extends RESTDataSource {
   constructor(options: ZohoPaymentsAPIOptions) {
     super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
     this.httpCache = uncachedHttpFor(options.fetch) as unknown as ZohoPaymentsAPI['httpCache'];
-    this.baseURL = options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`;
-    this.#basePath = basePathOf(this.baseURL);
+    const { baseURL, basePath } = normalisedBase(options.baseURL);
+    this.baseURL = baseURL;
+    this.#basePath = basePath;
     this.#credentials = options.credentials;
     // Without a shared policy (a datasource built alone), the time limit still holds; nothing else.
     this.#policy =
