@@ -51,6 +51,9 @@ export async function buildGateway(sourceRoot: string): Promise<string> {
     target: 'node20',
     format: 'cjs',
     plugins: [ownDirname],
+    // For bench/cpuprofile-summary.ts, which names each function's source file through it.
+    sourcemap: true,
+    sourcesContent: false,
     logLevel: 'warning',
   });
   return outfile;

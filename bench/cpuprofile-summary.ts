@@ -12,17 +12,22 @@
  * - V8's pseudo-nodes: `(garbage collector)`, `(program)` (native code outside any JS function:
  *   the event loop, libuv, reading sockets), `(idle)`.
  *
+ * A bundle's functions (the bench runs the gateway as one, build-gateway.ts) are traced back to
+ * their source files through the bundle's source map (node:module's SourceMap).
+ *
  * Shares are of the busy time (all but idle, and but the profiler's own `node:inspector`).
  *
  *   npx tsx bench/cpuprofile-summary.ts FILE.cpuprofile [--top N] [--json]
  */
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
 }
 
 interface ProfileNode {
@@ -81,7 +86,9 @@ export function placeOf(frame: CallFrame): string {
     const rest = file.slice(modules + '/node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? file);
   }
-  return path.relative(REPO_ROOT, file) || file;
+  const relative = path.relative(REPO_ROOT, file) || file;
+  // A baseline's checkout (bench/profile.ts --rev) lives elsewhere: its files by their path in it.
+  return relative.startsWith('..') ? (/(?:^|\/)((?:src|sandbox|bench|scripts)\/.*)$/.exec(relative)?.[1] ?? relative) : relative;
 }
 
 /** Node's modules in a few groups; this project's files by folder; packages as they are. */
@@ -157,8 +164,33 @@ export function componentOf(place: string): string {
   return place;
 }
 
+/** Source maps of the bundles in a profile, by the bundle's URL (null: it has none). */
+const sourceMaps = new Map<string, { map: SourceMap; dir: string } | null>();
+
+/** A bundled function's own file and line, through the bundle's `.map` beside it; others as they are. */
+export function originalFrame(frame: CallFrame): CallFrame {
+  const { url } = frame;
+  const bundle = url.startsWith('file://') && /\.c?js$/.test(url) && (!url.includes('/node_modules/') || url.includes('/.cache/bench-gateways/'));
+  if (!bundle) return frame;
+  let entry = sourceMaps.get(frame.url);
+  if (entry === undefined) {
+    const file = decodeURIComponent(new URL(frame.url).pathname);
+    try {
+      entry = { map: new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as never), dir: path.dirname(file) };
+    } catch {
+      entry = null;
+    }
+    sourceMaps.set(frame.url, entry);
+  }
+  if (!entry) return frame;
+  const found = entry.map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number };
+  if (!found.originalSource) return frame;
+  const source = path.resolve(entry.dir, found.originalSource.replace(/^file:\/\//, ''));
+  return { ...frame, url: `file://${source}`, lineNumber: found.originalLine ?? frame.lineNumber };
+}
+
 export function summarise(profile: CpuProfile, top = 25): ProfileSummary {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const byId = new Map(profile.nodes.map((node) => [node.id, { ...node, callFrame: originalFrame(node.callFrame) }]));
   const selfUs = new Map<number, number>();
   // timeDeltas[i] is the time from sample i-1 to sample i: the time up to a sample is the function's it landed in.
   for (let i = 0; i < profile.samples.length; i++) {
