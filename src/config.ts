@@ -32,6 +32,10 @@ export interface HttpConfig {
   host: string;
   /** Port of the admin listener: `/metrics`, `/healthz`, `/readyz`. */
   adminPort: number;
+  /** Open client connections on `port`; past it new ones are refused (and logged) until some close. */
+  maxConnections: number;
+  /** How long both listeners keep an idle keep-alive connection, in ms. */
+  keepAliveTimeoutMs: number;
   /** Origins a browser may call `/graphql` from: `*` any, or exactly these (none when empty). */
   corsOrigins: CorsOrigins;
   /** How long a shutdown waits for in-flight operations, in ms. */
@@ -55,6 +59,22 @@ export interface ZohoConfig {
 /** ADMIN_PORT's default: the port Prometheus exporters (OpenTelemetry's among them) commonly use. */
 export const DEFAULT_ADMIN_PORT = 9464;
 
+/**
+ * MAX_CONNECTIONS' default: far more than one process has in flight (about a thousand operations
+ * a second of tens of ms each keep a few dozen open), with room for load balancers' and browsers'
+ * idle keep-alive connections, and well inside the usual file-descriptor limits beside the
+ * ZOHO_MAX_SOCKETS connections to Zoho.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+/**
+ * KEEP_ALIVE_TIMEOUT_MS' default: longer than the idle timeout of the load balancer in front (AWS
+ * ALB's default and nginx's upstream keep-alive are 60 s), so that the balancer closes an idle
+ * connection first and never sends a request on one the gateway is closing at that very moment
+ * (which the balancer would report as a 502).
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 const envSchema = z.object({
@@ -65,6 +85,8 @@ const envSchema = z.object({
     .default('0.0.0.0'),
   ADMIN_PORT: port.default(DEFAULT_ADMIN_PORT),
   CORS_ORIGINS: z.string().optional(),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_CONNECTIONS),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
     .optional(),
@@ -128,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       port: data.PORT,
       host: data.HOST,
       adminPort: data.ADMIN_PORT,
+      maxConnections: data.MAX_CONNECTIONS,
+      keepAliveTimeoutMs: data.KEEP_ALIVE_TIMEOUT_MS,
       // Browsers anywhere may call a development gateway; a production one names its frontends.
       corsOrigins: (corsOrigins as CorsOrigins | undefined) ?? (production ? [] : '*'),
       shutdownGraceMs: data.SHUTDOWN_GRACE_MS,

@@ -5,7 +5,8 @@
  * `deps` are what a caller swaps (the logger, the upstream fetcher, the clock, the metrics
  * registry, what the embedded sandbox shows). No business logic lives here.
  */
-import http, { type IncomingHttpHeaders } from 'node:http';
+import type http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -28,7 +29,7 @@ import { createAdminListener } from './http/admin';
 import { createHttpFront } from './http/app';
 import { corsPolicy } from './http/cors';
 import { createHealth } from './http/health';
-import { listen } from './http/listener';
+import { ADMIN_MAX_CONNECTIONS, createServer, listen } from './http/listener';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
 import type { Logger } from './observability/logger';
@@ -216,8 +217,15 @@ function withoutSuggestions(message: string): string {
 /** Builds the gateway from the configuration and starts Apollo Server; `listen()` then serves it. */
 export async function createGateway(config: GatewayConfig, deps: GatewayDependencies): Promise<Gateway> {
   const { logger } = deps;
-  const httpServer = http.createServer();
-  const adminServer = http.createServer();
+  const { maxConnections, keepAliveTimeoutMs } = config.http;
+  const httpServer = createServer({ listener: 'PORT', keepAliveTimeoutMs, maxConnections, limit: 'MAX_CONNECTIONS', logger });
+  const adminServer = createServer({
+    listener: 'ADMIN_PORT',
+    keepAliveTimeoutMs,
+    maxConnections: ADMIN_MAX_CONNECTIONS,
+    limit: "the admin listener's own",
+    logger,
+  });
   const metrics = deps.metrics ?? new GatewayMetrics();
   const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
       logLevel: 'info',
-      http: { port: 4000, host: '0.0.0.0', adminPort: 9464, corsOrigins: '*', shutdownGraceMs: 10_000 },
+      http: { port: 4000, host: '0.0.0.0', adminPort: 9464, corsOrigins: '*', maxConnections: 1024, keepAliveTimeoutMs: 65_000, shutdownGraceMs: 10_000 },
       zoho: {
         apiUrl: undefined,
         timeoutMs: 10_000,
@@ -104,6 +104,8 @@ describe('loadConfig', () => {
         PORT: '8080',
         HOST: '127.0.0.1',
         ADMIN_PORT: '9100',
+        MAX_CONNECTIONS: '20000',
+        KEEP_ALIVE_TIMEOUT_MS: '620000',
         ZOHO_API_URL: 'https://payments.zoho.eu/api/v1',
         ZOHO_TIMEOUT_MS: '2500',
         NODE_ENV: 'production',
@@ -122,7 +124,7 @@ describe('loadConfig', () => {
     ).toEqual({
       nodeEnv: 'production',
       logLevel: 'warn',
-      http: { port: 8080, host: '127.0.0.1', adminPort: 9100, corsOrigins: [], shutdownGraceMs: 30_000 },
+      http: { port: 8080, host: '127.0.0.1', adminPort: 9100, corsOrigins: [], maxConnections: 20_000, keepAliveTimeoutMs: 620_000, shutdownGraceMs: 30_000 },
       zoho: {
         apiUrl: 'https://payments.zoho.eu/api/v1',
         timeoutMs: 2500,
@@ -156,6 +158,12 @@ describe('loadConfig', () => {
     ['SANDBOX_PORT', '65536'],
     ['ADMIN_PORT', '65536'],
     ['ADMIN_PORT', 'metrics'],
+    ['MAX_CONNECTIONS', '0'],
+    ['MAX_CONNECTIONS', '2.5'],
+    ['MAX_CONNECTIONS', 'unlimited'],
+    ['MAX_CONNECTIONS', '1000001'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '999'],
+    ['KEEP_ALIVE_TIMEOUT_MS', 'forever'],
     ['ZOHO_TIMEOUT_MS', '0'],
     ['ZOHO_TIMEOUT_MS', 'soon'],
     ['ZOHO_API_URL', 'ftp://x'],
