@@ -38,7 +38,9 @@ export interface HttpConfig {
   keepAliveTimeoutMs: number;
   /** Origins a browser may call `/graphql` from: `*` any, or exactly these (none when empty). */
   corsOrigins: CorsOrigins;
-  /** How long a shutdown waits for in-flight operations, in ms. */
+  /** After SIGTERM: how long `/readyz` answers 503 while the gateway keeps serving, in ms. */
+  shutdownDelayMs: number;
+  /** Then: how long in-flight operations may take before their connections are closed, in ms. */
   shutdownGraceMs: number;
 }
 
@@ -75,7 +77,16 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
  */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+/** SHUTDOWN_DELAY_MS' default in production: time for load balancers to see `/readyz` 503 and stop sending. */
+export const PRODUCTION_SHUTDOWN_DELAY_MS = 5000;
+/**
+ * SHUTDOWN_GRACE_MS' default is twice ZOHO_TIMEOUT_MS (an update is a GET then a PUT, each up to
+ * ZOHO_TIMEOUT_MS) plus this, for the resolvers and the reply themselves.
+ */
+export const SHUTDOWN_GRACE_MARGIN_MS = 2000;
+
 const port = z.coerce.number().int().min(0).max(65535);
+const milliseconds = z.coerce.number().int().min(0).max(600_000);
 
 const envSchema = z.object({
   PORT: port.default(4000),
@@ -101,7 +112,9 @@ const envSchema = z.object({
   ZOHO_MAX_CALLS_PER_OPERATION: z.coerce.number().int().min(1).max(10_000).default(200),
   ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_UPSTREAM_POLICY.maxConcurrencyPerCaller),
   ZOHO_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  // Their defaults depend on NODE_ENV and ZOHO_TIMEOUT_MS (loadConfig).
+  SHUTDOWN_DELAY_MS: milliseconds.optional(),
+  SHUTDOWN_GRACE_MS: milliseconds.optional(),
   APOLLO_KEY: z.string().min(1).optional(),
   APOLLO_GRAPH_REF: z.string().regex(/^[^@\s]+(@[^@\s]+)?$/, 'must be a graph ref such as my-graph@current').optional(),
 });
@@ -154,7 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       keepAliveTimeoutMs: data.KEEP_ALIVE_TIMEOUT_MS,
       // Browsers anywhere may call a development gateway; a production one names its frontends.
       corsOrigins: (corsOrigins as CorsOrigins | undefined) ?? (production ? [] : '*'),
-      shutdownGraceMs: data.SHUTDOWN_GRACE_MS,
+      shutdownDelayMs: data.SHUTDOWN_DELAY_MS ?? (production ? PRODUCTION_SHUTDOWN_DELAY_MS : 0),
+      shutdownGraceMs: data.SHUTDOWN_GRACE_MS ?? 2 * data.ZOHO_TIMEOUT_MS + SHUTDOWN_GRACE_MARGIN_MS,
     },
     zoho: {
       apiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),

@@ -7,9 +7,8 @@
  */
 import type http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
+import { ApolloServer, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -29,6 +28,7 @@ import { createAdminListener } from './http/admin';
 import { createHttpFront } from './http/app';
 import { corsPolicy } from './http/cors';
 import { createHealth } from './http/health';
+import { drain } from './http/drain';
 import { ADMIN_MAX_CONNECTIONS, createServer, listen } from './http/listener';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
@@ -83,7 +83,15 @@ export interface Gateway {
    * with the context built from `headers` by the same function.
    */
   execute(request: GraphQLRequest, headers: IncomingHttpHeaders): Promise<{ response: GraphQLResponse; context: GatewayContext }>;
-  /** Stops accepting, lets in-flight operations finish (at most `config.http.shutdownGraceMs`), then closes. */
+  /**
+   * What SIGTERM starts (drain.ts): `/readyz` 503 at once, serving on for
+   * `config.http.shutdownDelayMs`, then no new connections and in-flight operations finishing
+   * for at most `shutdownGraceMs`; then Apollo Server, the HTTP client and the admin listener
+   * stop. Resolves once everything is closed, with how many operations were cut. Called again,
+   * it returns the same drain.
+   */
+  drain(): Promise<{ cut: number }>;
+  /** The drain without its delay (tests, a fatal error): stops accepting at once. */
   stop(): Promise<void>;
 }
 
@@ -98,12 +106,7 @@ const PUBLIC_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-function apolloServer(
-  config: GatewayConfig,
-  deps: GatewayDependencies,
-  metrics: GatewayMetrics,
-  plugins: ApolloServerPlugin<GatewayContext>[],
-): ApolloServer<GatewayContext> {
+function apolloServer(config: GatewayConfig, deps: GatewayDependencies, metrics: GatewayMetrics): ApolloServer<GatewayContext> {
   const production = config.nodeEnv === 'production';
   const limits = operationLimits({ production });
   const usageReporting = config.apollo && { ...config.apollo, ...deps.usageReporting };
@@ -142,7 +145,6 @@ function apolloServer(
           })
         : ApolloServerPluginUsageReportingDisabled(),
       operationReportPlugin(metrics),
-      ...plugins,
     ],
     formatError: (formatted, error) => formatGatewayError(formatted, error, deps.logger, production),
   });
@@ -238,9 +240,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
       );
     } else logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
-  const apollo = apolloServer(config, deps, metrics, [
-    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownGraceMs }),
-  ]);
+  // The HTTP server is drained by drain.ts before Apollo Server stops (no drain plugin).
+  const apollo = apolloServer(config, deps, metrics);
   await apollo.start();
 
   const zohoApiUrl = config.zoho.apiUrl;
@@ -279,6 +280,21 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
   httpServer.on('request', front.listener);
   adminServer.on('request', createAdminListener({ health, metrics: () => metrics.exposition(), logger }));
 
+  let stopping: Promise<{ cut: number }> | undefined;
+  const shutDown = async (delayMs: number): Promise<{ cut: number }> => {
+    const outcome = await drain({ server: httpServer, front, health, logger }, { delayMs, graceMs: config.http.shutdownGraceMs });
+    // Apollo's own end (usage reports sent), then what served the operations.
+    await apollo.stop();
+    httpClient?.close();
+    // Probes and scrapes hold nothing that needs to finish: the admin listener closes last, at once.
+    if (adminServer.listening) {
+      const closed = new Promise((resolve) => adminServer.close(resolve));
+      adminServer.closeAllConnections();
+      await closed;
+    }
+    return outcome;
+  };
+
   let origins: { url: string; adminUrl: string } | undefined;
   const listening = () => {
     if (!origins) throw new Error('the gateway is not listening yet: call listen() first');
@@ -312,16 +328,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
         return { response, context };
       });
     },
+    drain: () => (stopping ??= shutDown(config.http.shutdownDelayMs)),
     stop: async () => {
-      health.shuttingDown();
-      await apollo.stop();
-      // Scrapes and probes hold nothing that needs to finish: the admin listener closes at once.
-      if (adminServer.listening) {
-        const closed = new Promise((resolve) => adminServer.close(resolve));
-        adminServer.closeAllConnections();
-        await closed;
-      }
-      httpClient?.close();
+      await (stopping ??= shutDown(0));
     },
   };
 }

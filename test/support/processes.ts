@@ -13,6 +13,7 @@
  * read (and NODE_ENV, which Jest sets to `test`): a test states every setting it relies on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SANDBOX_VARIABLES } from '../../sandbox/config';
 import { CONFIG_VARIABLES } from '../../src/config';
@@ -43,6 +44,8 @@ export interface ProcessOutput {
 export interface ManagedProcess extends ProcessOutput {
   readonly child: ChildProcess;
   readonly pid: number | undefined;
+  /** Its process group (its own pid) when it leads one of its own, as a terminal starts a command. */
+  readonly pgid: number | undefined;
   /** Resolves once the child has exited, with its code (null when a signal ended it). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /**
@@ -88,13 +91,29 @@ const running = new Set<ManagedProcess>();
 /** Kills every child these helpers started and that is still running (for afterAll). */
 export async function stopAllProcesses(): Promise<void> {
   await Promise.all(
-    [...running].map((proc) => proc.stop('SIGKILL', 5_000).catch(() => undefined)),
+    [...running].map((proc) => {
+      killGroup(proc);
+      return proc.stop('SIGKILL', 5_000).catch(() => undefined);
+    }),
   );
+}
+
+/** SIGKILL to every process of `proc`'s own group, when it leads one (what it started goes too). */
+function killGroup(proc: ManagedProcess): void {
+  if (proc.pgid === undefined) return;
+  try {
+    process.kill(-proc.pgid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
 }
 
 // The last resort when afterAll never runs (a crashed or interrupted test run).
 process.once('exit', () => {
-  for (const proc of running) proc.child.kill('SIGKILL');
+  for (const proc of running) {
+    killGroup(proc);
+    proc.child.kill('SIGKILL');
+  }
 });
 
 /** The environment of a child: the runner's, minus CONTROLLED_VARIABLES, plus `env`. */
@@ -104,20 +123,31 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
+/** What to run: a command and its arguments; `group` starts it in a process group of its own. */
+interface Command {
+  command: string;
+  args: string[];
+  group?: boolean;
+}
+
+/** `node --import tsx <file>`: a TypeScript entry point run as `npm start` runs src/main.ts. */
+const tsx = (file: string): Command => ({ command: process.execPath, args: ['--import', 'tsx', file] });
+
 /**
- * Spawns `node --import tsx <file>` in the repository root and resolves once `readyFrom` finds
- * what it waits for in the stdout collected so far.
+ * Spawns `command` in the repository root and resolves once `readyFrom` finds what it waits for
+ * in the stdout collected so far.
  */
 function startProcess<T>(
-  file: string,
+  { command, args, group = false }: Command,
   env: Record<string, string>,
   readyFrom: (stdout: string) => T | undefined,
   what: string,
 ): Promise<{ proc: ManagedProcess; ready: T }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   let stdout = '';
   let stderr = '';
@@ -138,6 +168,7 @@ function startProcess<T>(
   const proc: ManagedProcess = {
     child,
     pid: child.pid,
+    pgid: group ? child.pid : undefined,
     exited,
     get stdout() {
       return stdout;
@@ -214,7 +245,7 @@ export async function waitForStdout(proc: ManagedProcess, predicate: (stdout: st
 /** `npm run sandbox` on a free port: resolves once it prints `... listening at <url>/api/v1`. */
 export async function startSandboxProcess(env: Record<string, string> = {}): Promise<SandboxProcess> {
   const { proc, ready } = await startProcess(
-    'sandbox/main.ts',
+    tsx('sandbox/main.ts'),
     { SANDBOX_PORT: '0', ...env },
     (stdout) => /Zoho Payments sandbox listening at (http:\/\/\S+)\/api\/v1\s/.exec(stdout)?.[1],
     'the sandbox process',
@@ -244,10 +275,46 @@ export function gatewayUrlsFrom(stdout: string): { url: string; adminUrl: string
  */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { proc, ready } = await startProcess(
-    'src/main.ts',
+    tsx('src/main.ts'),
     { PORT: '0', ADMIN_PORT: '0', ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
     gatewayUrlsFrom,
     'the gateway process',
   );
   return Object.assign(proc, { url: ready.url, origin: new URL(ready.url).origin, adminOrigin: ready.adminUrl });
+}
+
+/**
+ * `npm start` itself (npm, the shell it runs the script in, the gateway), in a process group of
+ * its own as a terminal starts it, on free ports: resolves once the gateway prints its URLs.
+ * `pid` is npm's; `processGroup()` lists what of the group is still running.
+ */
+export async function startNpmStartProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const { proc, ready } = await startProcess(
+    { command: 'npm', args: ['start', '--silent'], group: true },
+    { PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0', ...env },
+    gatewayUrlsFrom,
+    'npm start',
+  );
+  return Object.assign(proc, { url: ready.url, origin: new URL(ready.url).origin, adminOrigin: ready.adminUrl });
+}
+
+/**
+ * The processes of group `pgid` still running (zombies, which only wait for their parent to
+ * collect their exit code, are not running), each with its command line. Linux (/proc) only.
+ */
+export function processGroup(pgid: number): Array<{ pid: number; command: string }> {
+  const members: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(group) !== pgid || state === 'Z') continue;
+      members.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+    } catch {
+      // it exited while being read
+    }
+  }
+  return members;
 }

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
       logLevel: 'info',
-      http: { port: 4000, host: '0.0.0.0', adminPort: 9464, corsOrigins: '*', maxConnections: 1024, keepAliveTimeoutMs: 65_000, shutdownGraceMs: 10_000 },
+      http: { port: 4000, host: '0.0.0.0', adminPort: 9464, corsOrigins: '*', maxConnections: 1024, keepAliveTimeoutMs: 65_000, shutdownDelayMs: 0, shutdownGraceMs: 22_000 },
       zoho: {
         apiUrl: undefined,
         timeoutMs: 10_000,
@@ -81,6 +81,43 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('SHUTDOWN_DELAY_MS and SHUTDOWN_GRACE_MS', () => {
+    const PRODUCTION = { NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' };
+
+    test('the delay: 5 s in production (load balancers must see /readyz 503), none otherwise; any explicit value', () => {
+      expect(loadConfig(PRODUCTION).http.shutdownDelayMs).toBe(5000);
+      expect(loadConfig({}).http.shutdownDelayMs).toBe(0);
+      expect(loadConfig({ NODE_ENV: 'test' }).http.shutdownDelayMs).toBe(0);
+      expect(loadConfig({ ...PRODUCTION, SHUTDOWN_DELAY_MS: '0' }).http.shutdownDelayMs).toBe(0);
+      expect(loadConfig({ SHUTDOWN_DELAY_MS: '15000' }).http.shutdownDelayMs).toBe(15_000);
+    });
+
+    test("the grace period's default lets an update's GET and PUT both take ZOHO_TIMEOUT_MS, whatever it is", () => {
+      for (const timeoutMs of [1, 2500, 10_000, 120_000]) {
+        const { http, zoho } = loadConfig({ ZOHO_TIMEOUT_MS: String(timeoutMs) });
+        expect(zoho.timeoutMs).toBe(timeoutMs);
+        expect(http.shutdownGraceMs).toBeGreaterThanOrEqual(2 * timeoutMs);
+        expect(http.shutdownGraceMs).toBe(2 * timeoutMs + 2000);
+      }
+      expect(loadConfig(PRODUCTION).http.shutdownGraceMs).toBe(22_000);
+    });
+
+    test('an explicit grace period is kept as it is, even below twice ZOHO_TIMEOUT_MS (main.ts warns then)', () => {
+      expect(loadConfig({ SHUTDOWN_GRACE_MS: '500', ZOHO_TIMEOUT_MS: '10000' }).http.shutdownGraceMs).toBe(500);
+      expect(loadConfig({ SHUTDOWN_GRACE_MS: '0' }).http.shutdownGraceMs).toBe(0);
+    });
+
+    test.each([
+      ['SHUTDOWN_DELAY_MS', '-1'],
+      ['SHUTDOWN_DELAY_MS', '600001'],
+      ['SHUTDOWN_DELAY_MS', 'soon'],
+      ['SHUTDOWN_GRACE_MS', '600001'],
+      ['SHUTDOWN_GRACE_MS', '2.5'],
+    ])('%s=%j is refused, naming it', (variable, value) => {
+      expect(configErrorOf({ [variable]: value }).message).toContain(variable);
+    });
+  });
+
   test('bad resilience, shutdown and GraphOS settings fail fast, naming the variable', () => {
     expect(configErrorOf({ ZOHO_RETRIES: '9' }).message).toContain('ZOHO_RETRIES');
     expect(configErrorOf({ ZOHO_RETRIES: '-1' }).message).toContain('ZOHO_RETRIES');
@@ -117,6 +154,7 @@ describe('loadConfig', () => {
         ZOHO_MAX_CALLS_PER_OPERATION: '50',
         ZOHO_MAX_CONCURRENCY_PER_CALLER: '4',
         ZOHO_MAX_SOCKETS: '1024',
+        SHUTDOWN_DELAY_MS: '15000',
         SHUTDOWN_GRACE_MS: '30000',
         APOLLO_KEY: 'service:payments:abc123',
         APOLLO_GRAPH_REF: 'payments@current',
@@ -124,7 +162,7 @@ describe('loadConfig', () => {
     ).toEqual({
       nodeEnv: 'production',
       logLevel: 'warn',
-      http: { port: 8080, host: '127.0.0.1', adminPort: 9100, corsOrigins: [], maxConnections: 20_000, keepAliveTimeoutMs: 620_000, shutdownGraceMs: 30_000 },
+      http: { port: 8080, host: '127.0.0.1', adminPort: 9100, corsOrigins: [], maxConnections: 20_000, keepAliveTimeoutMs: 620_000, shutdownDelayMs: 15_000, shutdownGraceMs: 30_000 },
       zoho: {
         apiUrl: 'https://payments.zoho.eu/api/v1',
         timeoutMs: 2500,
