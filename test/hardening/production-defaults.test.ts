@@ -14,7 +14,9 @@
  * - Metrics: exact counts at GET /metrics, operation names bounded (200 + "other"), no card number.
  */
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Report, Trace } from '@apollo/usage-reporting-protobuf';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
@@ -452,6 +454,30 @@ describe('federated traces (ftv1)', () => {
       }
     },
   );
+});
+
+describe('production: _service and ftv1 for callers that are not the router (kept on: see README, Exposure)', () => {
+  test('`_service { sdl }` answers any caller, credentials or not, with exactly the published subgraph.graphql, and calls no one', async () => {
+    const published = readFileSync(path.join(__dirname, '..', '..', 'subgraph.graphql'), 'utf8');
+    await withoutUpstreamCalls(async () => {
+      for (const headers of [{}, CALLER_HEADERS]) {
+        const reply = await postGraphQL(gatewayFor('production').url, { query: '{ _service { sdl } }' }, headers);
+        expect(reply.status).toBe(200);
+        const body = jsonOf<GraphQLBody>(reply);
+        expect(body.errors).toBeUndefined();
+        expect(String(body.data?.['_service']?.sdl).trim()).toBe(published.trim());
+      }
+    });
+  });
+
+  test('an inline trace only when the request asks for one (apollo-federation-include-trace: ftv1)', async () => {
+    const query = '{ __typename }';
+    const plain = jsonOf<GraphQLBody>(await postGraphQL(gatewayFor('production').url, { query }));
+    expect(plain).toEqual({ data: { __typename: 'Query' } });
+    const traced = jsonOf<GraphQLBody>(await postGraphQL(gatewayFor('production').url, { query }, { 'apollo-federation-include-trace': 'ftv1' }));
+    expect(traced.data).toEqual({ __typename: 'Query' });
+    expect(Number(Trace.decode(Buffer.from(String(traced.extensions?.['ftv1']), 'base64')).durationNs)).toBeGreaterThan(0);
+  });
 });
 
 describe('usage reporting', () => {
