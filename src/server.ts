@@ -1,12 +1,12 @@
 /**
  * The composition root: `createGateway(config, deps)` builds the whole gateway from config.ts's
  * one configuration (the schema and Apollo Server with its production safeguards, the upstream
- * policy, the HTTP client, the metrics, the HTTP front of src/http/) and is what main.ts and the tests run.
- * `deps` are what a caller swaps (the logger, the upstream fetcher, the clock, the metrics
- * registry, what the embedded sandbox shows). No business logic lives here.
+ * policy, the HTTP client, the metrics, the HTTP front and the admin listener of src/http/), and
+ * is what main.ts and the tests run. `deps` are what a caller swaps (the logger, the upstream
+ * fetcher, the clock, the metrics registry, what the embedded sandbox shows). No business logic
+ * lives here.
  */
-import type http from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { ApolloServer, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import {
@@ -66,9 +66,9 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly upstreamPolicy: UpstreamPolicy;
   /** The gateway's port: `/graphql`, `/healthz`, `/readyz`. */
-  readonly httpServer: http.Server;
+  readonly httpServer: Server;
   /** The admin listener: `/metrics`, `/healthz`, `/readyz`. */
-  readonly adminServer: http.Server;
+  readonly adminServer: Server;
   /**
    * Listens on `config.http.port` and `adminPort`, both on `host` (0 picks a free port); rejects
    * with a ListenError (listener.ts) naming the setting when one cannot bind.
