@@ -16,7 +16,15 @@ export const BATCH_IDS = Array.from({ length: 20 }, (_, i) => `19870000008${Stri
 const OPERATIONS = path.join(__dirname, '..', 'examples', 'operations');
 const operation = (name: string) => fs.readFileSync(path.join(OPERATIONS, `${name}.graphql`), 'utf8');
 
-export type ArmId = 'rest' | 'proxy' | 'floor' | 'paymentMethod' | 'paymentMethods20' | 'sessionWithMethod' | 'updatePaymentMethod';
+export type ArmId =
+  | 'rest'
+  | 'proxy'
+  | 'floor'
+  | 'paymentMethod'
+  | 'paymentMethod30Callers'
+  | 'paymentMethods20'
+  | 'sessionWithMethod'
+  | 'updatePaymentMethod';
 
 export interface ArmRequest {
   method: 'GET' | 'POST';
@@ -33,9 +41,19 @@ export interface Arm {
   title: string;
   /** Which server it is sent to. */
   target: 'sandbox' | 'proxy' | 'gateway';
-  request: ArmRequest;
+  /** What it sends: one request, or several sent in turn on every connection (one per caller). */
+  requests: readonly ArmRequest[];
   /** Throws when a reply is not the arm's real answer. */
   check: (status: number, body: unknown) => void;
+  /**
+   * The fewest Zoho calls one answer needs (a GET per id, the session and then its payment method,
+   * at least the PUT of an update): the bench checks at the sandbox that the calls answered 2xx
+   * for the arm's accounts are at least this many per reply counted. Fewer means some replies
+   * did not reach Zoho (a limit, an open circuit or a cache answering fast), which is not throughput.
+   */
+  upstreamCallsPerReply: number;
+  /** The Zoho accounts its calls go to (the sandbox counts calls by account). */
+  accounts: readonly string[];
 }
 
 const REST_PATH = `/api/v1/paymentmethods/${CARD_ID}?account_id=${ACCOUNT_ID}`;
@@ -70,22 +88,71 @@ function dataOf(status: number, body: unknown): Record<string, unknown> {
   return reply.data;
 }
 
+/** A reply that is the fixtures' card with its details (arm 3, its 30 callers, the quiet callers). */
+function checkCard(status: number, body: unknown): void {
+  const method = dataOf(status, body)['paymentMethod'] as { id?: unknown; details?: { __typename?: unknown } } | null;
+  expect(method?.id === CARD_ID && method.details?.__typename === 'CardDetails', 'expected the card with its details', body);
+}
+
+/** A caller of its own: a sandbox token (READ only) for an account of its own, holding the fixtures' card. */
+interface Caller {
+  token: string;
+  accountId: string;
+}
+
+const callerHeaders = ({ token, accountId }: Caller) => ({
+  'content-type': 'application/json',
+  authorization: `Zoho-oauthtoken ${token}`,
+  'x-zoho-account-id': accountId,
+});
+
+const callerRequest = (caller: Caller, query: string, variables: Record<string, unknown>): ArmRequest => ({
+  method: 'POST',
+  path: '/graphql',
+  headers: callerHeaders(caller),
+  body: JSON.stringify({ query, variables }),
+});
+
+/** Arm 3c's 30 callers: tokens `bench_caller_1` to `_30`, accounts `5000000001` to `5000000030`. */
+export const MANY_CALLERS: readonly Caller[] = Array.from({ length: 30 }, (_, i) => ({
+  token: `bench_caller_${i + 1}`,
+  accountId: String(5_000_000_001 + i),
+}));
+
+const card = (id: string, i: number) => ({
+  payment_method_id: id,
+  customer_id: '1987000000724207',
+  type: 'card' as const,
+  card: {
+    card_holder_name: 'Charles',
+    last_four_digits: String(1000 + i),
+    expiry_month: '01',
+    expiry_year: String((new Date().getUTCFullYear() + 5) % 100).padStart(2, '0'),
+  },
+  status: 'active' as const,
+  currency: 'USD',
+});
+
 export const ARMS: readonly Arm[] = [
   {
     id: 'rest',
     number: '1',
     title: 'direct REST: GET a payment method from the sandbox',
     target: 'sandbox',
-    request: { method: 'GET', path: REST_PATH, headers: REST_HEADERS },
+    requests: [{ method: 'GET', path: REST_PATH, headers: REST_HEADERS }],
     check: restCheck,
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
   },
   {
     id: 'proxy',
     number: '2',
     title: 'minimal Node HTTP proxy in front of the sandbox (same GET)',
     target: 'proxy',
-    request: { method: 'GET', path: REST_PATH, headers: REST_HEADERS },
+    requests: [{ method: 'GET', path: REST_PATH, headers: REST_HEADERS }],
     check: restCheck,
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
   },
   {
     // Not one of the issue's arms: the gateway's own floor (HTTP, Apollo Server, plugins, logs),
@@ -95,28 +162,41 @@ export const ARMS: readonly Arm[] = [
     number: 'G',
     title: 'gateway floor: `{ __typename }`, no Zoho call',
     target: 'gateway',
-    request: graphql('query Floor { __typename }', {}),
+    requests: [graphql('query Floor { __typename }', {})],
     check: (status, body) => {
       expect(dataOf(status, body)['__typename'] === 'Query', 'expected __typename Query', body);
     },
+    upstreamCallsPerReply: 0,
+    accounts: [ACCOUNT_ID],
   },
   {
     id: 'paymentMethod',
     number: '3',
     title: 'gateway: paymentMethod(id) with card details',
     target: 'gateway',
-    request: graphql(operation('PaymentMethod'), { id: CARD_ID }),
-    check: (status, body) => {
-      const method = dataOf(status, body)['paymentMethod'] as { id?: unknown; details?: { __typename?: unknown } } | null;
-      expect(method?.id === CARD_ID && method.details?.__typename === 'CardDetails', 'expected the card with its details', body);
-    },
+    requests: [graphql(operation('PaymentMethod'), { id: CARD_ID })],
+    check: (status, body) => checkCard(status, body),
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
+  },
+  {
+    // Production traffic is many callers, not one: each has its own turns, circuit and (issue 18)
+    // budget in the gateway, and the gateway's per-caller state is looked up for each of them.
+    id: 'paymentMethod30Callers',
+    number: '3c',
+    title: 'gateway: arm 3 from 30 callers (distinct tokens and accounts) in turn',
+    target: 'gateway',
+    requests: MANY_CALLERS.map((caller) => callerRequest(caller, operation('PaymentMethod'), { id: CARD_ID })),
+    check: (status, body) => checkCard(status, body),
+    upstreamCallsPerReply: 1,
+    accounts: MANY_CALLERS.map((caller) => caller.accountId),
   },
   {
     id: 'paymentMethods20',
     number: '4a',
     title: 'gateway: paymentMethods(ids:) with 20 ids',
     target: 'gateway',
-    request: graphql(operation('PaymentMethods'), { ids: BATCH_IDS }),
+    requests: [graphql(operation('PaymentMethods'), { ids: BATCH_IDS })],
     check: (status, body) => {
       const methods = dataOf(status, body)['paymentMethods'] as Array<{ id?: unknown } | null> | undefined;
       expect(
@@ -125,36 +205,46 @@ export const ARMS: readonly Arm[] = [
         body,
       );
     },
+    upstreamCallsPerReply: BATCH_IDS.length,
+    accounts: [ACCOUNT_ID],
   },
   {
     id: 'sessionWithMethod',
     number: '4b',
     title: 'gateway: a session with its payment method',
     target: 'gateway',
-    request: graphql(operation('PaymentMethodSession'), { id: SESSION_ID }),
+    requests: [graphql(operation('PaymentMethodSession'), { id: SESSION_ID })],
     check: (status, body) => {
       const session = dataOf(status, body)['paymentMethodSession'] as { id?: unknown; paymentMethod?: { id?: unknown } } | null;
       expect(session?.id === SESSION_ID && session.paymentMethod?.id === CARD_ID, 'expected the session with its card', body);
     },
+    // The session, then its payment method (the session holds only part of it).
+    upstreamCallsPerReply: 2,
+    accounts: [ACCOUNT_ID],
   },
   {
     id: 'updatePaymentMethod',
     number: '5',
     title: 'gateway: updatePaymentMethod',
     target: 'gateway',
-    request: graphql(operation('UpdatePaymentMethod'), {
-      input: {
-        id: CARD_ID,
-        card: { expiryMonth: 12, expiryYear: new Date().getUTCFullYear() + 5 },
-        billingAddress: { name: 'Charles', addressLine1: '500 Woodward Ave', city: 'Detroit', state: 'Michigan', country: 'US', postalCode: '48226' },
-      },
-    }),
+    requests: [
+      graphql(operation('UpdatePaymentMethod'), {
+        input: {
+          id: CARD_ID,
+          card: { expiryMonth: 12, expiryYear: new Date().getUTCFullYear() + 5 },
+          billingAddress: { name: 'Charles', addressLine1: '500 Woodward Ave', city: 'Detroit', state: 'Michigan', country: 'US', postalCode: '48226' },
+        },
+      }),
+    ],
     check: (status, body) => {
       const result = dataOf(status, body)['updatePaymentMethod'] as
         | { paymentMethod?: { id?: unknown }; userErrors?: unknown[] }
         | undefined;
       expect(result?.paymentMethod?.id === CARD_ID && result.userErrors?.length === 0, 'expected the updated card, no userErrors', body);
     },
+    // At least the PUT (today a GET for the method's type comes first).
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
   },
 ];
 
@@ -182,24 +272,14 @@ export const BATCH_SEED = {
  * every Zoho reply takes a second (a sandbox latency fault for its account only), keeps a
  * 100-id `paymentMethods` query in flight.
  */
-export const QUIET_CALLERS = [1, 2, 3, 4].map((i) => ({ token: `bench_quiet_${i}`, accountId: String(3_000_000_000 + i) }));
-export const SLOW_CALLER = { token: 'bench_slow', accountId: '4000000001' };
+export const QUIET_CALLERS: readonly Caller[] = [1, 2, 3, 4].map((i) => ({ token: `bench_quiet_${i}`, accountId: String(3_000_000_000 + i) }));
+export const SLOW_CALLER: Caller = { token: 'bench_slow', accountId: '4000000001' };
 /** The slow caller's 100 cards. */
 export const WIDE_IDS = Array.from({ length: 100 }, (_, i) => `19870000009${String(i + 1).padStart(5, '0')}`);
 
-const card = (id: string, i: number) => ({
-  payment_method_id: id,
-  customer_id: '1987000000724207',
-  type: 'card' as const,
-  card: {
-    card_holder_name: 'Charles',
-    last_four_digits: String(1000 + i),
-    expiry_month: '01',
-    expiry_year: String((new Date().getUTCFullYear() + 5) % 100).padStart(2, '0'),
-  },
-  status: 'active' as const,
-  currency: 'USD',
-});
+/** What arm 3c adds to the sandbox: its callers' tokens (READ only), and the fixtures' card in each account. */
+export const MANY_CALLERS_TOKENS = MANY_CALLERS.map(({ token, accountId }) => ({ token, account_id: accountId, scopes: ['READ'] }));
+export const MANY_CALLERS_SEEDS = MANY_CALLERS.map(({ accountId }) => ({ account_id: accountId, payment_methods: [card(CARD_ID, 0)] }));
 
 /** What the noisy-neighbour pass adds to the sandbox: its callers' tokens (READ only) and cards. */
 export const NOISY_TOKENS = [...QUIET_CALLERS, SLOW_CALLER].map(({ token, accountId }) => ({ token, account_id: accountId, scopes: ['READ'] }));
@@ -208,30 +288,11 @@ export const NOISY_SEEDS = [
   { account_id: SLOW_CALLER.accountId, payment_methods: WIDE_IDS.map(card) },
 ];
 
-const callerHeaders = ({ token, accountId }: { token: string; accountId: string }) => ({
-  'content-type': 'application/json',
-  authorization: `Zoho-oauthtoken ${token}`,
-  'x-zoho-account-id': accountId,
-});
-
 /** The quiet callers' requests (autocannon sends them in turn on every connection): arm 3's operation, each its own caller. */
-export const QUIET_REQUESTS: ArmRequest[] = QUIET_CALLERS.map((caller) => ({
-  method: 'POST',
-  path: '/graphql',
-  headers: callerHeaders(caller),
-  body: JSON.stringify({ query: operation('PaymentMethod'), variables: { id: CARD_ID } }),
-}));
+export const QUIET_REQUESTS: ArmRequest[] = QUIET_CALLERS.map((caller) => callerRequest(caller, operation('PaymentMethod'), { id: CARD_ID }));
 
 /** The slow caller's wide query: `paymentMethods` with its 100 ids. */
-export const WIDE_REQUEST: ArmRequest = {
-  method: 'POST',
-  path: '/graphql',
-  headers: callerHeaders(SLOW_CALLER),
-  body: JSON.stringify({ query: operation('PaymentMethods'), variables: { ids: WIDE_IDS } }),
-};
+export const WIDE_REQUEST: ArmRequest = callerRequest(SLOW_CALLER, operation('PaymentMethods'), { ids: WIDE_IDS });
 
 /** Throws when a quiet reply is not the card. */
-export function checkQuiet(status: number, body: unknown): void {
-  const method = dataOf(status, body)['paymentMethod'] as { id?: unknown; details?: { __typename?: unknown } } | null;
-  expect(method?.id === CARD_ID && method.details?.__typename === 'CardDetails', 'expected the card with its details', body);
-}
+export const checkQuiet = checkCard;

@@ -1,12 +1,16 @@
 /**
- * The gateway as the bench runs it: `src/main.ts` of a source tree (this one, or a baseline
- * checkout given as the first argument), unchanged, plus a memory probe for the soak. The bench
- * sends `memory` over the IPC channel; the process collects garbage (node runs it with
- * `--expose-gc`) and answers with `process.memoryUsage()`, so before and after are compared
- * without the noise of garbage not yet collected. It listens on 127.0.0.1 only (below).
+ * The bench's probe inside each gateway process: build-gateway.ts bundles it before `src/main.ts`
+ * of a source tree (this one, or a baseline checkout), which runs unchanged. It adds a memory
+ * probe for the soak and a CPU profiler for bench/profile.ts. The bench sends `memory` over the
+ * IPC channel; the process collects garbage (node runs it with `--expose-gc`) and answers with
+ * `process.memoryUsage()`, so before and after are compared without the noise of garbage not yet
+ * collected. `profile-start`
+ * and `profile-stop <file>` run V8's CPU profiler (what `node --cpu-prof` runs) over exactly the
+ * load in between, not the start-up. It listens on 127.0.0.1 only (below).
  */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import net from 'node:net';
-import path from 'node:path';
 
 // The bench's servers stay on loopback. The gateway is told so (HOST=127.0.0.1), but a baseline
 // revision from before HOST listens on every interface: there a listen on "all interfaces" (no
@@ -26,13 +30,27 @@ net.Server.prototype.listen = function listenOnLoopback(this: net.Server, ...arg
   return (listen as (...a: unknown[]) => net.Server).apply(this, args);
 } as typeof net.Server.prototype.listen;
 
-const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
+let profiler: Session | undefined;
 
 process.on('message', (message) => {
-  if (message !== 'memory') return;
-  (globalThis as { gc?: () => void }).gc?.();
-  process.send?.({ memory: process.memoryUsage() });
+  if (message === 'memory') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ memory: process.memoryUsage() });
+  } else if (message === 'profile-start') {
+    void (async () => {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      process.send?.({ profiling: true });
+    })();
+  } else if (typeof message === 'string' && message.startsWith('profile-stop ')) {
+    void (async () => {
+      const file = message.slice('profile-stop '.length);
+      const { profile } = await (profiler as Session).post('Profiler.stop');
+      profiler?.disconnect();
+      fs.writeFileSync(file, JSON.stringify(profile));
+      process.send?.({ profile: file });
+    })();
+  }
 });
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-require(path.join(root, 'src', 'main.ts'));

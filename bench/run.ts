@@ -9,6 +9,7 @@
  *
  *   npm run bench                        # about 5.3 minutes: 7 arms x 3 rounds, latency pass, noisy neighbour, soak
  *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
+ *   npm run bench -- --baseline <rev> --baseline-node /usr/bin/node   # that gateway on another Node
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
  *
  * Options: --duration S (4), --warmup S (1), --rounds N (3), --connections N (10), --soak S (100,
@@ -16,7 +17,8 @@
  * --latency-duration S (3), --noisy MS (1000: the slow caller's Zoho latency, 0 = no such pass),
  * --noisy-duration S (the same as --duration), --noisy-rate N (100 quiet requests a second),
  * --noisy-queries N (1: the slow caller's 100-id queries in flight at once), --baseline REV (repeatable: one gateway per
- * revision), --arms 1,2,3 (a subset, by number), --out FILE (bench/results.json), --smoke.
+ * revision), --baseline-node PATH (the node binary of the --baseline just before it; default this
+ * bench's), --arms 1,2,3 (a subset, by number), --out FILE (bench/results.json), --smoke.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,18 +28,24 @@ import autocannon from 'autocannon';
 import {
   ARMS,
   BATCH_SEED,
+  MANY_CALLERS_SEEDS,
+  MANY_CALLERS_TOKENS,
   NOISY_SEEDS,
   NOISY_TOKENS,
+  QUIET_CALLERS,
   QUIET_REQUESTS,
   SLOW_CALLER,
   WIDE_IDS,
   WIDE_REQUEST,
   checkQuiet,
   type Arm,
+  type ArmId,
   type ArmRequest,
 } from './arms';
 import { openLoop, type OpenLoopResult } from './open-loop';
-import { REPO_ROOT, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
+import { checkout, commitOf, removeCheckout } from './checkout';
+import { REPO_ROOT, benchGatewayLimits, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
+import { reachedZoho, type Reached } from './reached';
 import { median, percentile } from './stats';
 
 interface Options {
@@ -56,11 +64,18 @@ interface Options {
   noisyRate: number;
   /** How many wide queries the slow caller keeps in flight. */
   noisyQueries: number;
-  baselines: string[];
+  baselines: Baseline[];
   /** Arm numbers to run (all when empty). */
   arms: string[];
   out: string;
   smoke: boolean;
+}
+
+/** Another revision's gateway, run beside this tree's. */
+interface Baseline {
+  rev: string;
+  /** Its node binary, when not the bench's own (e.g. Node 20 for a revision from before Node 24). */
+  node?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -98,7 +113,7 @@ function parseOptions(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     if (flag === '--smoke') continue;
-    if (!(flag in numeric) && !['--baseline', '--arms', '--out'].includes(flag)) {
+    if (!(flag in numeric) && !['--baseline', '--baseline-node', '--arms', '--out'].includes(flag)) {
       throw new Error(`Unknown option ${flag} (see the comment at the top of bench/run.ts)`);
     }
     const value = argv[++i];
@@ -108,8 +123,12 @@ function parseOptions(argv: string[]): Options {
       const number = Number(value);
       if (!Number.isFinite(number) || number < 0) throw new Error(`${flag} must be a number >= 0, not ${value}`);
       (options as unknown as Record<string, number>)[key] = number;
-    } else if (flag === '--baseline') options.baselines.push(value);
-    else if (flag === '--arms') options.arms = value.split(',').map((arm) => arm.trim());
+    } else if (flag === '--baseline') options.baselines.push({ rev: value });
+    else if (flag === '--baseline-node') {
+      const last = options.baselines.at(-1);
+      if (!last || last.node) throw new Error('--baseline-node goes right after the --baseline it is for');
+      last.node = value;
+    } else if (flag === '--arms') options.arms = value.split(',').map((arm) => arm.trim());
     else options.out = path.resolve(value);
   }
   if (options.rounds < 1 || options.connections < 1 || options.durationS <= 0) {
@@ -122,8 +141,8 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-/** One measured run of one arm. */
-interface RunResult {
+/** One measured run of one arm; `Reached`: whether its replies reached Zoho (reached.ts). */
+interface RunResult extends Reached {
   requests: number;
   rps: number;
   p50Ms: number;
@@ -169,15 +188,20 @@ async function main(): Promise<void> {
     const sandbox = await startSandbox();
     processes.push(sandbox);
     await post(`${sandbox.origin}/__sandbox/seed`, BATCH_SEED);
-    const [proxy, gateway] = await Promise.all([startProxy(sandbox.origin), startGateway('gateway', sandbox.origin)]);
+    for (const token of MANY_CALLERS_TOKENS) await post(`${sandbox.origin}/__sandbox/tokens`, token);
+    for (const seed of MANY_CALLERS_SEEDS) await post(`${sandbox.origin}/__sandbox/seed`, seed);
+    // Arm 4a's calls of one caller in flight at once: no call waits for its caller's turn.
+    const widestCaller = options.connections * 20;
+    const [proxy, gateway] = await Promise.all([startProxy(sandbox.origin), startGateway('gateway', sandbox.origin, undefined, { widestCaller })]);
     processes.push(proxy, gateway);
     const baselines: Array<{ rev: string; gateway: BenchProcess }> = [];
-    for (const rev of options.baselines) {
+    for (const { rev, node } of options.baselines) {
       const dir = checkout(rev);
       worktrees.push(dir);
-      const baseline = await startGateway(`gateway of ${rev}`, sandbox.origin, dir);
+      const name = node ? `${rev} (node ${nodeVersion(node)})` : rev;
+      const baseline = await startGateway(`gateway of ${name}`, sandbox.origin, dir, { widestCaller, ...(node && { node }) });
       processes.push(baseline);
-      baselines.push({ rev, gateway: baseline });
+      baselines.push({ rev: name, gateway: baseline });
     }
 
     const entries: Entry[] = [];
@@ -189,18 +213,19 @@ async function main(): Promise<void> {
     }
 
     const saturating: LoadShape = { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections };
-    const arms = await runRounds(entries, saturating, options.rounds, log);
+    const arms = await runRounds(entries, saturating, options.rounds, sandbox, log);
 
     // The same arms with Zoho's latency: the sandbox delays every call, one client at a time, so
     // an arm's p50 is the time a caller waits, and 20 concurrent calls should cost about one.
     let withLatency: ArmResult[] | undefined;
     if (options.latencyMs > 0) {
-      const latencyEntries = entries.filter((entry) => ['1', '3', '4a', '4b', '5'].includes(entry.arm.number));
+      // Arm 2 too: what any Node hop in front of Zoho adds to a caller's wait.
+      const latencyEntries = entries.filter((entry) => ['1', '2', '3', '4a', '4b', '5'].includes(entry.arm.number));
       const fault = { type: 'latency', endpoint: '*', latency_ms: options.latencyMs, count: 1_000_000 };
       await post(`${sandbox.origin}/__sandbox/faults`, fault);
       try {
         const shape: LoadShape = { durationS: options.latencyDurationS, warmupS: options.warmupS / 2, connections: 1 };
-        withLatency = await runRounds(latencyEntries, shape, options.rounds, (m) => log(`[${options.latencyMs} ms latency] ${m}`));
+        withLatency = await runRounds(latencyEntries, shape, options.rounds, sandbox, (m) => log(`[${options.latencyMs} ms latency] ${m}`));
       } finally {
         await fetch(`${sandbox.origin}/__sandbox/faults`, { method: 'DELETE' });
       }
@@ -217,17 +242,19 @@ async function main(): Promise<void> {
     let soak: SoakResult | undefined;
     if (options.soakS > 0) {
       // A gateway of its own, so that its memory is the soak's alone, not the peaks of the arms before.
-      const soakGateway = await startGateway('soak gateway', sandbox.origin);
+      const soakGateway = await startGateway('soak gateway', sandbox.origin, undefined, { widestCaller });
       processes.push(soakGateway);
       soak = await runSoak(soakGateway, options, log);
       await soakGateway.stop();
     }
     const targets = evaluateTargets(arms, withLatency, noisy, soak, options);
+    const figures = gatewayFigures(arms, withLatency);
     const results = {
       meta: {
         date: new Date().toISOString(),
         commit: commitOf('HEAD'),
-        baselines: options.baselines.map((rev) => ({ rev, commit: commitOf(rev) })),
+        baselines: options.baselines.map(({ rev, node }) => ({ rev, commit: commitOf(rev), ...(node && { node: nodeVersion(node) }) })),
+        gatewayLimits: benchGatewayLimits(widestCaller),
         node: process.version,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -248,6 +275,7 @@ async function main(): Promise<void> {
         gateways: noisy,
       },
       soak,
+      figures,
       targets,
     };
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
@@ -267,18 +295,22 @@ async function main(): Promise<void> {
             ]
           : []),
         ...(soak ? ['', soakTable(soak)] : []),
+        ...(figures.length > 0 ? ['', 'Issue 15 figures by gateway (medians of this run):\n', figuresTable(figures, options.latencyMs)] : []),
         '',
         targetTable(targets),
         '',
       ].join('\n'),
     );
     log(`results written to ${path.relative(process.cwd(), options.out)}`);
-    const failures =
-      [...arms, ...(withLatency ?? [])].reduce((sum, arm) => sum + arm.runs.reduce((s, r) => s + r.failures, 0), 0) +
-      (noisy ?? []).reduce((sum, n) => sum + [...n.quiet, ...n.noisy].reduce((s, r) => s + r.failures, 0), 0) +
-      (soak?.failures ?? 0);
+    const allRuns = [...[...arms, ...(withLatency ?? [])].flatMap((arm) => arm.runs), ...(noisy ?? []).flatMap((n) => [...n.quiet, ...n.noisy])];
+    const failures = allRuns.reduce((sum, run) => sum + run.failures, 0) + (soak?.failures ?? 0);
+    const notReached = allRuns.reduce((sum, run) => sum + run.notReached, 0);
     if (failures > 0) {
       process.stderr.write(`bench: ${failures} requests failed; the figures are not valid\n`);
+      process.exitCode = 1;
+    }
+    if (notReached > 0) {
+      process.stderr.write(`bench: ${notReached} replies counted as throughput did not reach Zoho (a limit, a circuit or a cache answered); the figures are not valid\n`);
       process.exitCode = 1;
     }
   } finally {
@@ -294,17 +326,25 @@ interface LoadShape {
 }
 
 /** Every entry once per round, in turn (so the machine's noise falls on all alike); medians. */
-async function runRounds(entries: Entry[], shape: LoadShape, rounds: number, log: (m: string) => void): Promise<ArmResult[]> {
+async function runRounds(
+  entries: Entry[],
+  shape: LoadShape,
+  rounds: number,
+  sandbox: BenchProcess,
+  log: (m: string) => void,
+): Promise<ArmResult[]> {
   const runs = new Map<Entry, RunResult[]>(entries.map((entry) => [entry, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const entry of entries) {
       await verify(entry);
-      await load(entry.server.origin, [entry.arm.request], shape.warmupS, shape.connections);
-      const result = await measure(entry, shape);
+      await load(entry.server.origin, entry.arm.requests, shape.warmupS, shape.connections);
+      const result = await measureLoad(entry.server, entry.gateway !== null, entry.arm, sandbox, shape);
       runs.get(entry)?.push(result);
       log(
         `round ${round}/${rounds} arm ${label(entry)}: ${result.rps.toFixed(0)} req/s, ` +
-          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms${result.failures ? `, ${result.failures} FAILURES` : ''}`,
+          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+          `${(result.upstreamCalls / Math.max(1, result.requests)).toFixed(2)} Zoho calls per reply` +
+          `${result.failures ? `, ${result.failures} FAILURES` : ''}${result.notReached ? `, ${result.notReached} REPLIES DID NOT REACH ZOHO` : ''}`,
       );
     }
   }
@@ -334,9 +374,9 @@ async function post(url: string, body: unknown): Promise<void> {
   if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status} ${await response.text()}`);
 }
 
-/** One request of the arm, checked: the arm measures its real answer, not a fast error. */
+/** Each request of the arm once, checked: the arm measures its real answer, not a fast error. */
 async function verify(entry: Entry): Promise<void> {
-  await verifyRequest(entry.server, entry.arm.request, entry.arm.check, `arm ${label(entry)}`);
+  for (const request of entry.arm.requests) await verifyRequest(entry.server, request, entry.arm.check, `arm ${label(entry)}`);
 }
 
 async function verifyRequest(server: BenchProcess, request: ArmRequest, check: Arm['check'], what: string): Promise<void> {
@@ -367,7 +407,7 @@ interface LoadResult {
 }
 
 /** Load with autocannon: `connections` keep-alive connections sending `requests` in turn. */
-function load(origin: string, requests: ArmRequest[], seconds: number, connections: number): Promise<LoadResult> {
+function load(origin: string, requests: readonly ArmRequest[], seconds: number, connections: number): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -400,14 +440,15 @@ function load(origin: string, requests: ArmRequest[], seconds: number, connectio
   });
 }
 
-async function measure(entry: Entry, shape: LoadShape): Promise<RunResult> {
-  return measureLoad(entry.server, entry.gateway !== null, [entry.arm.request], shape);
-}
-
-/** One measured load; for a gateway, `/metrics` must show every operation "ok". */
-async function measureLoad(server: BenchProcess, isGateway: boolean, requests: ArmRequest[], shape: LoadShape): Promise<RunResult> {
+/**
+ * One measured load of an arm; for a gateway, `/metrics` must show every operation "ok", and for
+ * every arm the sandbox must have answered at least the arm's fewest calls per reply.
+ */
+async function measureLoad(server: BenchProcess, isGateway: boolean, arm: Arm, sandbox: BenchProcess, shape: LoadShape): Promise<RunResult> {
   const before = isGateway ? await operationOutcomes(server) : undefined;
-  const result = await load(server.origin, requests, shape.durationS, shape.connections);
+  const zohoBefore = await sandbox.upstreamCounts();
+  const result = await load(server.origin, arm.requests, shape.durationS, shape.connections);
+  const zohoAfter = await sandbox.upstreamCounts();
   let notOk = 0;
   if (before) {
     // A GraphQL error is an HTTP 200: the gateway's own metrics say whether every operation was "ok".
@@ -425,6 +466,7 @@ async function measureLoad(server: BenchProcess, isGateway: boolean, requests: A
     p90Ms: percentile(sorted, 0.9),
     p99Ms: percentile(sorted, 0.99),
     failures: result.failures + notOk,
+    ...reachedZoho(sorted.length, arm.upstreamCallsPerReply, arm.accounts, zohoBefore, zohoAfter),
   };
 }
 
@@ -489,11 +531,14 @@ async function runNoisy(
 ): Promise<NoisyResult[]> {
   for (const token of NOISY_TOKENS) await post(`${sandbox.origin}/__sandbox/tokens`, token);
   for (const seed of NOISY_SEEDS) await post(`${sandbox.origin}/__sandbox/seed`, seed);
+  const quietAccounts = QUIET_CALLERS.map((caller) => caller.accountId);
   const quietLoad = async (server: BenchProcess, name: string, warmUp = true): Promise<RunResult> => {
     if (warmUp) await openLoop(server.origin, QUIET_REQUESTS, options.noisyRate, options.warmupS, () => undefined);
+    const zohoBefore = await sandbox.upstreamCounts();
     const { firstFailures, ...result }: OpenLoopResult = await openLoop(server.origin, QUIET_REQUESTS, options.noisyRate, options.noisyDurationS, checkQuiet);
+    const zohoAfter = await sandbox.upstreamCounts();
     if (firstFailures.length > 0) log(`${name}: ${result.failures} quiet requests failed, e.g. ${firstFailures.join('; ')}`);
-    return result;
+    return { ...result, ...reachedZoho(result.requests, 1, quietAccounts, zohoBefore, zohoAfter) };
   };
   const results = new Map<string, NoisyResult>(
     gateways.map(([name]) => [
@@ -634,7 +679,8 @@ interface SoakResult {
 
 /** Steady load of every gateway arm in turn on a fresh gateway; its memory before and after. */
 async function runSoak(gateway: BenchProcess, options: Options, log: (m: string) => void): Promise<SoakResult> {
-  const requests = ARMS.filter((arm) => arm.target === 'gateway').map((arm) => arm.request);
+  // Each gateway arm's operation in turn (3c is arm 3's operation again, from other callers).
+  const requests = ARMS.filter((arm) => arm.target === 'gateway' && arm.id !== 'paymentMethod30Callers').flatMap((arm) => arm.requests);
   const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
   log(`soak: warming up ${Math.max(2, options.soakS / 10)} s`);
   await load(gateway.origin, requests, Math.max(2, options.soakS / 10), options.connections);
@@ -673,6 +719,39 @@ async function runSoak(gateway: BenchProcess, options: Options, log: (m: string)
   return soak;
 }
 
+/** Issue 15's figures for one gateway (this tree's or a baseline's), from one run. */
+interface GatewayFigures {
+  gateway: string;
+  /** Arm G's req/s as a share of arm 2's. */
+  floorShare?: number;
+  /** Arm 3's req/s as a share of arm 2's. */
+  singleShare?: number;
+  /** Arm 3c's (30 callers) req/s as a share of arm 2's. */
+  manyCallersShare?: number;
+  /** Arm 3's p50 minus arm 1's with Zoho's latency, one connection (ms). */
+  latencyOverheadMs?: number;
+}
+
+function gatewayFigures(arms: ArmResult[], withLatency: ArmResult[] | undefined): GatewayFigures[] {
+  const proxy = arms.find((arm) => arm.id === 'proxy');
+  const rest = withLatency?.find((arm) => arm.id === 'rest');
+  const gateways = [...new Set(arms.filter((arm) => arm.gateway !== null).map((arm) => arm.gateway as string))];
+  const share = (id: ArmId, gateway: string) => {
+    const arm = arms.find((a) => a.id === id && a.gateway === gateway);
+    return arm && proxy ? arm.median.rps / proxy.median.rps : undefined;
+  };
+  return gateways.map((gateway) => {
+    const single = withLatency?.find((arm) => arm.id === 'paymentMethod' && arm.gateway === gateway);
+    return {
+      gateway,
+      floorShare: share('floor', gateway),
+      singleShare: share('paymentMethod', gateway),
+      manyCallersShare: share('paymentMethod30Callers', gateway),
+      latencyOverheadMs: single && rest ? single.median.p50Ms - rest.median.p50Ms : undefined,
+    };
+  });
+}
+
 function evaluateTargets(
   arms: ArmResult[],
   withLatency: ArmResult[] | undefined,
@@ -681,16 +760,31 @@ function evaluateTargets(
   options: Options,
 ): Target[] {
   const find = (list: ArmResult[], id: string) => list.find((arm) => arm.id === id && (arm.gateway === null || arm.gateway === 'current'));
-  const proxy = find(arms, 'proxy');
   const single = find(arms, 'paymentMethod');
   const batch = find(arms, 'paymentMethods20');
+  const current = gatewayFigures(arms, withLatency).find((figures) => figures.gateway === 'current');
   const targets: Target[] = [];
-  if (proxy && single) {
-    const share = single.median.rps / proxy.median.rps;
-    targets.push({ name: 'arm 3 req/s as a share of arm 2', value: share, limit: 0.5, unit: '>=', met: share >= 0.5 });
-    const delta = single.median.p50Ms - proxy.median.p50Ms;
-    targets.push({ name: 'arm 3 p50 minus arm 2 p50 (ms)', value: delta, limit: 2, unit: '<=', met: delta <= 2 });
+  // Issue 15's targets.
+  if (current?.singleShare !== undefined) {
+    const share = current.singleShare;
+    targets.push({ name: 'arm 3 req/s / arm 2 req/s', value: share, limit: 0.35, unit: '>=', met: share >= 0.35 });
+    targets.push({ name: 'arm 3 req/s / arm 2 req/s (stretch)', value: share, limit: 0.5, unit: '>=', met: share >= 0.5 });
   }
+  if (current?.floorShare !== undefined) {
+    const share = current.floorShare;
+    targets.push({ name: 'arm G req/s / arm 2 req/s', value: share, limit: 0.6, unit: '>=', met: share >= 0.6 });
+  }
+  if (current?.latencyOverheadMs !== undefined) {
+    const delta = current.latencyOverheadMs;
+    targets.push({
+      name: `arm 3 p50 minus arm 1 p50, ${options.latencyMs} ms of Zoho latency, 1 connection (ms)`,
+      value: delta,
+      limit: 1,
+      unit: '<=',
+      met: delta <= 1,
+    });
+  }
+  // Issue 14's.
   if (single && batch) {
     const ratio = batch.median.p50Ms / single.median.p50Ms;
     targets.push({ name: 'arm 4a (20 ids) p50 / arm 3 p50', value: ratio, limit: 3, unit: '<=', met: ratio <= 3 });
@@ -712,21 +806,33 @@ function evaluateTargets(
   return targets;
 }
 
+function figuresTable(figures: GatewayFigures[], latencyMs: number): string {
+  const show = (x: number | undefined, digits = 2) => (x === undefined ? '-' : x.toFixed(digits));
+  return [
+    `| gateway | arm G / arm 2 req/s (target >= 0.6) | arm 3 / arm 2 req/s (target >= 0.35, stretch 0.5) | arm 3c (30 callers) / arm 2 req/s | arm 3 p50 over arm 1, ${latencyMs} ms Zoho latency, 1 connection (target <= 1.0 ms) |`,
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...figures.map(
+      (f) =>
+        `| ${f.gateway} | ${show(f.floorShare)} | ${show(f.singleShare)} | ${show(f.manyCallersShare)} | ${f.latencyOverheadMs === undefined ? '-' : `${f.latencyOverheadMs >= 0 ? '+' : ''}${f.latencyOverheadMs.toFixed(2)} ms`} |`,
+    ),
+  ].join('\n');
+}
+
 function table(arms: ArmResult[]): string {
   const rest = arms.find((arm) => arm.id === 'rest');
   const proxy = arms.find((arm) => arm.id === 'proxy');
+  const ms = (delta: number | undefined) => (delta === undefined ? '-' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`);
   const lines = [
-    '| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 2 |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 1 | p50 vs arm 2 |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const arm of arms) {
     const { rps, p50Ms, p99Ms } = arm.median;
     const title = arm.gateway && arm.gateway !== 'current' ? `${arm.title} (at ${arm.gateway})` : arm.title;
-    const delta = proxy ? p50Ms - proxy.median.p50Ms : undefined;
     lines.push(
       `| ${arm.number} | ${title} | ${rps.toFixed(0)} | ${p50Ms.toFixed(2)} | ${p99Ms.toFixed(2)} | ` +
         `${rest ? (rps / rest.median.rps).toFixed(2) : '-'} | ${proxy ? (rps / proxy.median.rps).toFixed(2) : '-'} | ` +
-        `${delta === undefined ? '-' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`} |`,
+        `${ms(rest && p50Ms - rest.median.p50Ms)} | ${ms(proxy && p50Ms - proxy.median.p50Ms)} |`,
     );
   }
   return lines.join('\n');
@@ -773,34 +879,9 @@ function targetTable(targets: Target[]): string {
   ].join('\n');
 }
 
-/** The short commit of `rev`, or "unknown" outside a git checkout (a tarball, say). */
-function commitOf(rev: string): string {
-  try {
-    return git(['rev-parse', '--short', rev]);
-  } catch {
-    return 'unknown';
-  }
-}
-
-function git(args: string[]): string {
-  return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-}
-
-/** A checkout of `rev` beside this tree, sharing its node_modules (same lockfile assumed). */
-function checkout(rev: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-baseline-'));
-  git(['worktree', 'add', '--detach', dir, rev]);
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
-function removeCheckout(dir: string): void {
-  try {
-    git(['worktree', 'remove', '--force', dir]);
-  } catch {
-    fs.rmSync(dir, { recursive: true, force: true });
-    git(['worktree', 'prune']);
-  }
+/** What `node --version` prints for that binary. */
+function nodeVersion(node: string): string {
+  return execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 }
 
 main().catch((error: unknown) => {

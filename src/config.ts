@@ -1,65 +1,120 @@
 /**
- * Environment variables -> one typed, validated configuration object. Start-up fails fast on a
- * bad value and says which variable is wrong (see README.md, Configuration).
+ * Environment variables -> one typed, validated configuration object, nested the way the gateway
+ * uses it: `http` goes to the HTTP front (src/http/), `zoho` to the upstream layer, each part under
+ * the names its consumer takes. Start-up fails fast on a bad value and says which variable is
+ * wrong (see README.md, Configuration).
  */
 import { z } from 'zod';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyOptions } from './datasources/upstream-policy';
+import type { CorsOrigins } from './http/cors';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatewayConfig {
-  /** Port the gateway listens on. */
-  port: number;
-  /** Address the gateway listens on (all interfaces by default). */
-  host: string;
-  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "the embedded sandbox". */
-  zohoApiUrl: string | undefined;
-  /** Port of the embedded sandbox, when `zohoApiUrl` is undefined (0 picks a free one). */
-  sandboxPort: number;
-  /** Time limit for one upstream call, in milliseconds. */
-  zohoTimeoutMs: number;
   /** `production` turns off introspection, the landing page and stack traces. */
-  nodeEnv: 'development' | 'production' | 'test';
+  nodeEnv: NodeEnv;
   /** pino log level. */
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** How many times a failed read (GET) is tried again. */
-  zohoRetries: number;
-  /** Consecutive Zoho outages of one caller that open that caller's circuit (0: no breaker). */
-  zohoBreakerThreshold: number;
-  /** Callers whose circuits are open at once that open the gateway-wide circuit. */
-  zohoBreakerMinCallers: number;
-  /** Distinct upstream calls one GraphQL operation may make (method and path; retries do not count). */
-  zohoMaxCallsPerOperation: number;
-  /** Upstream calls one caller (token and account) may have in flight; more wait their turn. */
-  zohoMaxConcurrencyPerCaller: number;
-  /** Open connections to Zoho, across every caller (the HTTP client's pool). */
-  zohoMaxSockets: number;
-  /** How long an open circuit fails fast before a trial call, in milliseconds. */
-  zohoBreakerHalfOpenMs: number;
-  /** How long a shutdown waits for in-flight operations, in milliseconds. */
-  shutdownGraceMs: number;
+  logLevel: LogLevel;
+  http: HttpConfig;
+  zoho: ZohoConfig;
+  /** The embedded sandbox, started when `zoho.apiUrl` is undefined (0 picks a free port). */
+  sandbox: { port: number };
   /** Apollo GraphOS usage reporting, when APOLLO_KEY and APOLLO_GRAPH_REF are both set. */
   apollo: { key: string; graphRef: string } | undefined;
 }
 
+/** The HTTP front and the admin listener (src/http/). */
+export interface HttpConfig {
+  /** Port of `/graphql`, `/healthz`, `/readyz`. */
+  port: number;
+  /** Address both listeners bind (all interfaces by default). */
+  host: string;
+  /** Port of the admin listener: `/metrics`, `/healthz`, `/readyz`. */
+  adminPort: number;
+  /** Open client connections on `port`; past it new ones are refused (and logged) until some close. */
+  maxConnections: number;
+  /** How long both listeners keep an idle keep-alive connection, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Origins a browser may call `/graphql` from: `*` any, or exactly these (none when empty). */
+  corsOrigins: CorsOrigins;
+  /** After SIGTERM: how long `/readyz` answers 503 while the gateway keeps serving, in ms. */
+  shutdownDelayMs: number;
+  /** Then: how long in-flight operations may take before their connections are closed, in ms. */
+  shutdownGraceMs: number;
+}
+
+/** Zoho Payments and the gateway's calls to it (src/datasources/). */
+export interface ZohoConfig {
+  /** Base URL of the Zoho Payments API, ending in `/api/v1`; undefined means "the embedded sandbox". */
+  apiUrl: string | undefined;
+  /** Time limit for one upstream call from its turn on, retries included, in ms. */
+  timeoutMs: number;
+  /** Distinct upstream calls one GraphQL operation may make (method and path; retries do not count). */
+  maxCallsPerOperation: number;
+  /** Open connections to Zoho, across every caller (the HTTP client's pool). */
+  maxSockets: number;
+  /** The upstream policy (UpstreamPolicyOptions, under its own names); its timeout is `timeoutMs`. */
+  policy: Omit<UpstreamPolicyOptions, 'timeoutMs'>;
+}
+
+/** ADMIN_PORT's default: the port Prometheus exporters (OpenTelemetry's among them) commonly use. */
+export const DEFAULT_ADMIN_PORT = 9464;
+
+/**
+ * MAX_CONNECTIONS' default: far more than one process has in flight (about a thousand operations
+ * a second of tens of ms each keep a few dozen open), with room for load balancers' and browsers'
+ * idle keep-alive connections, and well inside the usual file-descriptor limits beside the
+ * ZOHO_MAX_SOCKETS connections to Zoho.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+/**
+ * KEEP_ALIVE_TIMEOUT_MS' default: longer than the idle timeout of the load balancer in front (AWS
+ * ALB's default and nginx's upstream keep-alive are 60 s), so that the balancer closes an idle
+ * connection first and never sends a request on one the gateway is closing at that very moment
+ * (which the balancer would report as a 502).
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** SHUTDOWN_DELAY_MS' default in production: time for load balancers to see `/readyz` 503 and stop sending. */
+export const PRODUCTION_SHUTDOWN_DELAY_MS = 5000;
+/**
+ * SHUTDOWN_GRACE_MS' default is twice ZOHO_TIMEOUT_MS (an update is a GET then a PUT, each up to
+ * ZOHO_TIMEOUT_MS) plus this, for the resolvers and the reply themselves.
+ */
+export const SHUTDOWN_GRACE_MARGIN_MS = 2000;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const milliseconds = z.coerce.number().int().min(0).max(600_000);
+
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: port.default(4000),
   HOST: z
     .string()
     .regex(/^[0-9A-Za-z.:-]{1,253}$/, 'must be an address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::')
     .default('0.0.0.0'),
+  ADMIN_PORT: port.default(DEFAULT_ADMIN_PORT),
+  CORS_ORIGINS: z.string().optional(),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_CONNECTIONS),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
   ZOHO_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://payments.zoho.com/api/v1' })
     .optional(),
-  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  SANDBOX_PORT: port.default(4010),
   ZOHO_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ZOHO_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-  ZOHO_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
-  ZOHO_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  ZOHO_BREAKER_MIN_CALLERS: z.coerce.number().int().min(1).max(10_000).default(3),
+  ZOHO_RETRIES: z.coerce.number().int().min(0).max(5).default(DEFAULT_UPSTREAM_POLICY.retries),
+  ZOHO_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(DEFAULT_UPSTREAM_POLICY.breakerThreshold),
+  ZOHO_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_UPSTREAM_POLICY.breakerHalfOpenAfterMs),
+  ZOHO_BREAKER_MIN_CALLERS: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_UPSTREAM_POLICY.breakerMinCallers),
   ZOHO_MAX_CALLS_PER_OPERATION: z.coerce.number().int().min(1).max(10_000).default(200),
-  ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(16),
+  ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_UPSTREAM_POLICY.maxConcurrencyPerCaller),
   ZOHO_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  // Their defaults depend on NODE_ENV and ZOHO_TIMEOUT_MS (loadConfig).
+  SHUTDOWN_DELAY_MS: milliseconds.optional(),
+  SHUTDOWN_GRACE_MS: milliseconds.optional(),
   APOLLO_KEY: z.string().min(1).optional(),
   APOLLO_GRAPH_REF: z.string().regex(/^[^@\s]+(@[^@\s]+)?$/, 'must be a graph ref such as my-graph@current').optional(),
 });
@@ -77,11 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   // An empty variable counts as unset, as shells and .env files commonly leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
-  }
-  const { PORT, ZOHO_API_URL, SANDBOX_PORT, ZOHO_TIMEOUT_MS, NODE_ENV, LOG_LEVEL, APOLLO_KEY, APOLLO_GRAPH_REF } = parsed.data;
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const corsOrigins = corsOriginsFrom(present['CORS_ORIGINS']);
+  if (typeof corsOrigins === 'object' && 'problem' in corsOrigins) problems.push(`CORS_ORIGINS: ${corsOrigins.problem}`);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
+  const { data } = parsed;
+  const { ZOHO_API_URL, NODE_ENV, APOLLO_KEY, APOLLO_GRAPH_REF } = data;
   if (Boolean(APOLLO_KEY) !== Boolean(APOLLO_GRAPH_REF)) {
     throw new ConfigError(
       'Invalid configuration. APOLLO_KEY and APOLLO_GRAPH_REF go together: set both to report usage to Apollo GraphOS, or neither.',
@@ -99,24 +155,71 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       'Invalid configuration. ZOHO_API_URL must be an https:// URL when NODE_ENV=production (e.g. https://payments.zoho.com/api/v1): every call carries an OAuth token. Plain http:// is allowed only to a loopback host (local tests).',
     );
   }
+  const production = NODE_ENV === 'production';
   return {
-    port: PORT,
-    host: parsed.data.HOST,
-    zohoApiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
-    sandboxPort: SANDBOX_PORT,
-    zohoTimeoutMs: ZOHO_TIMEOUT_MS,
     nodeEnv: NODE_ENV,
-    logLevel: LOG_LEVEL,
-    zohoRetries: parsed.data.ZOHO_RETRIES,
-    zohoBreakerThreshold: parsed.data.ZOHO_BREAKER_THRESHOLD,
-    zohoBreakerHalfOpenMs: parsed.data.ZOHO_BREAKER_HALF_OPEN_MS,
-    zohoBreakerMinCallers: parsed.data.ZOHO_BREAKER_MIN_CALLERS,
-    zohoMaxCallsPerOperation: parsed.data.ZOHO_MAX_CALLS_PER_OPERATION,
-    zohoMaxConcurrencyPerCaller: parsed.data.ZOHO_MAX_CONCURRENCY_PER_CALLER,
-    zohoMaxSockets: parsed.data.ZOHO_MAX_SOCKETS,
-    shutdownGraceMs: parsed.data.SHUTDOWN_GRACE_MS,
+    logLevel: data.LOG_LEVEL,
+    http: {
+      port: data.PORT,
+      host: data.HOST,
+      adminPort: data.ADMIN_PORT,
+      maxConnections: data.MAX_CONNECTIONS,
+      keepAliveTimeoutMs: data.KEEP_ALIVE_TIMEOUT_MS,
+      // Browsers anywhere may call a development gateway; a production one names its frontends.
+      corsOrigins: (corsOrigins as CorsOrigins | undefined) ?? (production ? [] : '*'),
+      shutdownDelayMs: data.SHUTDOWN_DELAY_MS ?? (production ? PRODUCTION_SHUTDOWN_DELAY_MS : 0),
+      shutdownGraceMs: data.SHUTDOWN_GRACE_MS ?? 2 * data.ZOHO_TIMEOUT_MS + SHUTDOWN_GRACE_MARGIN_MS,
+    },
+    zoho: {
+      apiUrl: ZOHO_API_URL?.replace(/\/+$/, ''),
+      timeoutMs: data.ZOHO_TIMEOUT_MS,
+      maxCallsPerOperation: data.ZOHO_MAX_CALLS_PER_OPERATION,
+      maxSockets: data.ZOHO_MAX_SOCKETS,
+      policy: {
+        ...DEFAULT_UPSTREAM_POLICY,
+        retries: data.ZOHO_RETRIES,
+        breakerThreshold: data.ZOHO_BREAKER_THRESHOLD,
+        breakerHalfOpenAfterMs: data.ZOHO_BREAKER_HALF_OPEN_MS,
+        breakerMinCallers: data.ZOHO_BREAKER_MIN_CALLERS,
+        maxConcurrencyPerCaller: data.ZOHO_MAX_CONCURRENCY_PER_CALLER,
+      },
+    },
+    sandbox: { port: data.SANDBOX_PORT },
     apollo: APOLLO_KEY && APOLLO_GRAPH_REF ? { key: APOLLO_KEY, graphRef: APOLLO_GRAPH_REF } : undefined,
   };
+}
+
+/**
+ * CORS_ORIGINS: `*`, or comma-separated origins, each exactly as a browser sends it in `Origin`
+ * (scheme, host and port only, lower case, no path and no trailing slash), so that comparing
+ * the header with the list is a plain lookup.
+ */
+function corsOriginsFrom(value: string | undefined): CorsOrigins | { problem: string } | undefined {
+  if (value === undefined) return undefined;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) return { problem: 'must be * or a comma-separated list of origins such as https://app.example.com' };
+  if (entries.includes('*')) return entries.length === 1 ? '*' : { problem: '* allows every origin: set it alone, not in a list' };
+  for (const entry of entries) {
+    const origin = originOf(entry);
+    if (origin !== entry) {
+      const expected = origin ? ` (write ${origin})` : '';
+      return { problem: `"${entry}" is not an origin${expected}: scheme, host and port only, such as https://app.example.com` };
+    }
+  }
+  return [...new Set(entries)];
+}
+
+/** The serialized origin of an http(s) URL, or undefined. */
+function originOf(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a URL is https, or http to this machine only (127.0.0.0/8, ::1, localhost). */

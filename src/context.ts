@@ -11,7 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GraphQLError } from 'graphql';
-import { credentialsFromHeaders } from './credentials';
+import { credentialsFromHeaders, type ZohoCredentials } from './credentials';
 import { ZohoPaymentsAPI, type UnsentCall, type UpstreamCall } from './datasources/ZohoPaymentsAPI';
 import { createLoaders, type Loaders } from './datasources/loaders';
 import { OperationGuard } from './datasources/operation-guard';
@@ -82,49 +82,93 @@ export function buildContext(
   const logger = deps.logger;
   const now = deps.now ?? (() => new Date());
   if (!('accountId' in credentials)) return new UnauthenticatedContext(credentials, requestId, logger, now);
+  return new CallerContext(credentials, requestId, logger, now, deps, lifecycle.signal);
+}
 
-  const upstreamCalls: UpstreamCall[] = [];
-  const unsentCalls: UnsentCall[] = [];
-  const { metrics } = deps;
-  const zohoPayments = new ZohoPaymentsAPI({
-    baseURL: deps.zohoApiUrl,
-    credentials,
-    timeoutMs: deps.zohoTimeoutMs,
-    policy: deps.upstreamPolicy,
-    requestId,
-    fetch: deps.fetcher,
-    logger,
-    // One per operation: its call budget, the 401 latch and the client's disconnect.
-    guard: new OperationGuard({
-      maxCalls: deps.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
-      signal: lifecycle.signal,
-    }),
-    onUpstreamCall: (call) => {
-      upstreamCalls.push(call);
-      metrics?.recordUpstreamCall(call);
-    },
-    onUnsentCall: (call) => {
-      unsentCalls.push(call);
-      metrics?.recordUnsentCall(call);
-    },
-  });
-  const idempotency = new RequestIdempotency({
-    store: deps.idempotencyStore,
-    accountId: credentials.accountId,
-    leaseMs: idempotencyLeaseMs(deps.zohoTimeoutMs),
-    logger,
-  });
-  const audit: OperationAudit = {
-    // The caller's key is hashed only when a mutation's log line reads it.
-    caller: {
-      accountId: credentials.accountId,
-      get callerKey() {
-        return credentials.callerKey;
+/**
+ * The context of a request with well-formed credentials. Its datasource and loaders are built on
+ * first use: an operation that calls no one (`{ __typename }`, introspection, `_service`) never
+ * builds them. The getters live on the prototype and what they build in an object the context
+ * holds, so Apollo Server's shallow copy of a context (executeOperation) shares it: one
+ * datasource and one set of loaders per request, whichever copy built them.
+ */
+class CallerContext implements GatewayContext {
+  readonly upstreamCalls: UpstreamCall[] = [];
+  readonly unsentCalls: UnsentCall[] = [];
+  private readonly lazy: {
+    built?: { dataSources: { zohoPayments: ZohoPaymentsAPI }; loaders: Loaders };
+    idempotency?: RequestIdempotency;
+  } = {};
+  /** Who made this request's mutations: the caller's key is hashed only when a mutation's log line reads it. */
+  readonly audit: OperationAudit;
+
+  constructor(
+    private readonly credentials: ZohoCredentials,
+    readonly requestId: string,
+    public logger: Logger,
+    readonly now: () => Date,
+    private readonly deps: ContextDependencies,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.audit = {
+      caller: {
+        accountId: credentials.accountId,
+        get callerKey() {
+          return credentials.callerKey;
+        },
       },
-    },
-    mutations: [],
-  };
-  return { requestId, logger, now, upstreamCalls, unsentCalls, dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments), idempotency, audit };
+      mutations: [],
+    };
+  }
+
+  get dataSources(): { zohoPayments: ZohoPaymentsAPI } {
+    return this.build().dataSources;
+  }
+
+  get loaders(): Loaders {
+    return this.build().loaders;
+  }
+
+  /** Built on first use too: only a mutation reads it. */
+  get idempotency(): RequestIdempotency {
+    this.lazy.idempotency ??= new RequestIdempotency({
+      store: this.deps.idempotencyStore,
+      accountId: this.credentials.accountId,
+      leaseMs: idempotencyLeaseMs(this.deps.zohoTimeoutMs),
+      logger: this.logger,
+    });
+    return this.lazy.idempotency;
+  }
+
+  private build(): { dataSources: { zohoPayments: ZohoPaymentsAPI }; loaders: Loaders } {
+    if (this.lazy.built) return this.lazy.built;
+    const { deps, upstreamCalls, unsentCalls } = this;
+    const { metrics } = deps;
+    const zohoPayments = new ZohoPaymentsAPI({
+      baseURL: deps.zohoApiUrl,
+      credentials: this.credentials,
+      timeoutMs: deps.zohoTimeoutMs,
+      policy: deps.upstreamPolicy,
+      requestId: this.requestId,
+      fetch: deps.fetcher,
+      logger: this.logger,
+      // One per operation: its call budget, the 401 latch and the client's disconnect.
+      guard: new OperationGuard({
+        maxCalls: deps.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
+        signal: this.signal,
+      }),
+      onUpstreamCall: (call) => {
+        upstreamCalls.push(call);
+        metrics?.recordUpstreamCall(call);
+      },
+      onUnsentCall: (call) => {
+        unsentCalls.push(call);
+        metrics?.recordUnsentCall(call);
+      },
+    });
+    this.lazy.built = { dataSources: { zohoPayments }, loaders: createLoaders(zohoPayments) };
+    return this.lazy.built;
+  }
 }
 
 /**

@@ -10,10 +10,10 @@ import type { GatewayContext } from './context';
 import { badUserInput } from './errors';
 import { resolvers } from './resolvers';
 
-/** schema/ at the project root: one level up from src/ (tsx, jest), two from dist/src/ (node). */
+/** dist/schema/ beside the built dist/main.js (`npm run build`), else schema/ one level up from src/ (tsx, jest). */
+const fromBuild = path.resolve(__dirname, 'schema');
 const fromSource = path.resolve(__dirname, '..', 'schema');
-const fromBuild = path.resolve(__dirname, '..', '..', 'schema');
-export const SCHEMA_DIR = existsSync(path.join(fromSource, 'schema.graphql')) ? fromSource : fromBuild;
+export const SCHEMA_DIR = existsSync(path.join(fromBuild, 'schema.graphql')) ? fromBuild : fromSource;
 
 /** The SDL files of schema/, joined in a stable order. */
 export function loadTypeDefs(dir: string = SCHEMA_DIR): DocumentNode {

@@ -1,15 +1,14 @@
 /**
- * Builds the ApolloServer and the HTTP app around it (`/graphql`, `/healthz`, `/readyz`,
- * `/metrics`), with the production safeguards: operation limits, a body limit, CSRF prevention,
- * no batched requests, masked errors that carry the request id, traces without variable values,
- * and a bounded drain on stop. No business logic lives here.
+ * The composition root: `createGateway(config, deps)` builds the whole gateway from config.ts's
+ * one configuration (the schema and Apollo Server with its production safeguards, the upstream
+ * policy, the HTTP client, the metrics, the HTTP front and the admin listener of src/http/), and
+ * is what main.ts and the tests run. `deps` are what a caller swaps (the logger, the upstream
+ * fetcher, the clock, the metrics registry, what the embedded sandbox shows). No business logic
+ * lives here.
  */
-import { setMaxListeners } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { ApolloServer, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -18,38 +17,40 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
-import { expressMiddleware } from '@as-integrations/express5';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import cors from 'cors';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { buildContext, DEFAULT_MAX_CALLS_PER_OPERATION, type GatewayContext } from './context';
+import type { GatewayConfig } from './config';
+import { buildContext, type ContextDependencies, type GatewayContext } from './context';
 import { createZohoHttpClient } from './datasources/http-client';
-import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from './datasources/upstream-policy';
+import { UpstreamPolicy } from './datasources/upstream-policy';
 import { ErrorCode } from './errors';
-import { MemoryIdempotencyStore } from './idempotency/memory-store';
-import type { IdempotencyStore } from './idempotency/store';
+import { createAdminListener } from './http/admin';
+import { createHttpFront } from './http/app';
+import { corsPolicy } from './http/cors';
+import { createHealth } from './http/health';
+import { drain } from './http/drain';
+import { ADMIN_MAX_CONNECTIONS, createServer, listen } from './http/listener';
 import { upstreamCallEstimatePlugin } from './http/upstream-call-estimate';
 import { KnownOperationTypesRule } from './http/known-operation-types';
 import type { Logger } from './observability/logger';
 import { GatewayMetrics } from './observability/metrics';
-import { OPERATION_LIMITS, operationLimits } from './http/operation-limits';
+import { operationLimits } from './http/operation-limits';
 import { operationReportPlugin } from './observability/operation-report';
 import { redactSecrets } from './observability/redaction';
-import { assignRequestId, currentRequestScope, enterRequestScope } from './http/request-scope';
+import { currentRequestScope, requestScopeFrom, runInRequestScope } from './http/request-scope';
+import { MemoryIdempotencyStore } from './idempotency/memory-store';
+import type { IdempotencyStore } from './idempotency/store';
 import { buildSchema } from './schema';
 
-export interface GatewayOptions {
-  zohoApiUrl: string | undefined;
-  zohoTimeoutMs: number;
-  nodeEnv: 'development' | 'production' | 'test';
+/** What a caller of createGateway provides or swaps; everything else comes from the config. */
+export interface GatewayDependencies {
   logger: Logger;
-  /** Upstream HTTP client; defaults to http-client.ts over a keep-alive pool of `maxSockets`. */
+  /** Upstream HTTP client; default: http-client.ts over a keep-alive pool of `config.zoho.maxSockets`. */
   fetcher?: Fetcher;
-  /** Open connections to Zoho across every caller (ZOHO_MAX_SOCKETS, default 256). */
-  maxSockets?: number;
   /** The clock the resolvers use; a fixed one in tests. */
   now?: () => Date;
+  /** Where metrics go (default: a new registry, with the process's own metrics). */
+  metrics?: GatewayMetrics;
   /**
    * What Apollo Sandbox (the landing page) opens with: an example operation and the headers to
    * send. Set only for the embedded sandbox, whose test credentials are public.
@@ -57,21 +58,47 @@ export interface GatewayOptions {
   landingPage?: { document?: string; variables?: Record<string, unknown>; headers?: Record<string, string> };
   /** How /readyz names the upstream, e.g. "embedded sandbox" (default: the URL's origin). */
   upstreamName?: string;
-  /** Retries and circuit breaker (the timeout is zohoTimeoutMs); defaults: DEFAULT_UPSTREAM_POLICY. */
-  upstreamPolicyOptions?: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>>;
-  /** How long a stop waits for in-flight operations before closing their connections (default 10 s). */
-  shutdownGraceMs?: number;
-  /** Distinct Zoho calls one operation may make (ZOHO_MAX_CALLS_PER_OPERATION, default 200). */
-  maxCallsPerOperation?: number;
-  /** Where metrics go (default: a new registry, with the process's own metrics). */
-  metrics?: GatewayMetrics;
+  /** Where usage reports go when `config.apollo` is set (default: Apollo GraphOS, over fetch). */
+  usageReporting?: { fetcher?: Fetcher; endpointUrl?: string };
   /** Idempotency records of mutations with an `idempotencyKey` (default: in memory, at most IDEMPOTENCY_MAX_KEYS). */
   idempotencyStore?: IdempotencyStore;
+}
+
+/** The gateway, built and started (Apollo Server), not yet listening. */
+export interface Gateway {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly metrics: GatewayMetrics;
+  readonly upstreamPolicy: UpstreamPolicy;
+  /** Where mutations' idempotency records are kept: one store per gateway, shared by every request. */
+  readonly idempotencyStore: IdempotencyStore;
+  /** The gateway's port: `/graphql`, `/healthz`, `/readyz`. */
+  readonly httpServer: Server;
+  /** The admin listener: `/metrics`, `/healthz`, `/readyz`. */
+  readonly adminServer: Server;
   /**
-   * Apollo GraphOS usage reporting (APOLLO_KEY, APOLLO_GRAPH_REF): off without a key. Reports never
-   * carry variable values, headers or unmasked error messages. `fetcher` and `endpointUrl` for tests.
+   * Listens on `config.http.port` and `adminPort`, both on `host` (0 picks a free port); rejects
+   * with a ListenError (listener.ts) naming the setting when one cannot bind.
    */
-  usageReporting?: { key: string; graphRef: string; fetcher?: Fetcher; endpointUrl?: string };
+  listen(): Promise<void>;
+  /** e.g. `http://localhost:4000/graphql` (once listening). */
+  readonly url: string;
+  /** The admin listener's origin, e.g. `http://localhost:9464` (once listening). */
+  readonly adminUrl: string;
+  /**
+   * Runs one operation in-process as the HTTP front would, without HTTP: in the request's scope,
+   * with the context built from `headers` by the same function.
+   */
+  execute(request: GraphQLRequest, headers: IncomingHttpHeaders): Promise<{ response: GraphQLResponse; context: GatewayContext }>;
+  /**
+   * What SIGTERM starts (drain.ts): `/readyz` 503 at once, serving on for
+   * `config.http.shutdownDelayMs`, then no new connections and in-flight operations finishing
+   * for at most `shutdownGraceMs`; then Apollo Server, the HTTP client and the admin listener
+   * stop. Resolves once everything is closed, with how many operations were cut. Called again,
+   * it returns the same drain.
+   */
+  drain(): Promise<{ cut: number }>;
+  /** The drain without its delay (tests, a fatal error): stops accepting at once. */
+  stop(): Promise<void>;
 }
 
 /** Codes a client may see as they are; any other error is masked as an internal error. */
@@ -85,14 +112,10 @@ const PUBLIC_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-export function createApolloServer(
-  options: GatewayOptions,
-  plugins: ApolloServerPlugin<GatewayContext>[] = [],
-  metrics?: GatewayMetrics,
-) {
-  const production = options.nodeEnv === 'production';
+function apolloServer(config: GatewayConfig, deps: GatewayDependencies, metrics: GatewayMetrics): ApolloServer<GatewayContext> {
+  const production = config.nodeEnv === 'production';
   const limits = operationLimits({ production });
-  const { usageReporting } = options;
+  const usageReporting = config.apollo && { ...config.apollo, ...deps.usageReporting };
   return new ApolloServer<GatewayContext>({
     schema: buildSchema(),
     introspection: !production,
@@ -103,19 +126,19 @@ export function createApolloServer(
     parseOptions: limits.parseOptions,
     // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
     stopOnTerminationSignals: false,
-    logger: options.logger,
+    logger: deps.logger,
     ...(usageReporting && { apollo: { key: usageReporting.key, graphRef: usageReporting.graphRef } }),
     plugins: [
       production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...options.landingPage }),
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...deps.landingPage }),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       // Payment data is never cacheable, so no per-field cache hints: Apollo's default cache-control
       // plugin wraps every field's resolver to compute them (startGateway sends \`no-store\` itself).
       ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
       // Refuses before any call what the document and variables already show is over the budget.
-      upstreamCallEstimatePlugin({ maxCalls: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION }),
+      upstreamCallEstimatePlugin({ maxCalls: config.zoho.maxCallsPerOperation }),
       // Federated traces for the router (ftv1): timings only, error messages masked, no variables.
       ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
       usageReporting
@@ -128,9 +151,8 @@ export function createApolloServer(
           })
         : ApolloServerPluginUsageReportingDisabled(),
       operationReportPlugin(metrics),
-      ...plugins,
     ],
-    formatError: (formatted, error) => formatGatewayError(formatted, error, options.logger, production),
+    formatError: (formatted, error) => formatGatewayError(formatted, error, deps.logger, production),
   });
 }
 
@@ -200,167 +222,125 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, '').replace(/\s*\[Suggestion hidden\]\??/g, '');
 }
 
-/** Every `/graphql` reply, errors included, holds one caller's payment data: never stored by a cache. */
-function noStore(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('cache-control', 'no-store');
-  next();
-}
-
-/** A GraphQL-shaped error reply for failures before Apollo runs (body too large, not JSON). */
-function httpErrorReply(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals['requestId'] } }] });
-}
-
-export interface RunningGateway {
-  url: string;
-  httpServer: http.Server;
-  apollo: ApolloServer<GatewayContext>;
-  metrics: GatewayMetrics;
-  upstreamPolicy: UpstreamPolicy;
-  /** Stops accepting, lets in-flight operations finish (at most shutdownGraceMs), then closes. */
-  stop: () => Promise<void>;
-}
-
-/** Starts the gateway's HTTP server on `port` (0 picks a free one). */
-export async function startGateway(options: GatewayOptions, port: number, host = '0.0.0.0'): Promise<RunningGateway> {
-  const app = express();
-  app.disable('x-powered-by');
-  // No ETag: it hashed every response body, and a POSTed GraphQL reply is never revalidated.
-  app.set('etag', false);
-  const httpServer = http.createServer(app);
-  const metrics = options.metrics ?? new GatewayMetrics();
-  const upstreamPolicy = new UpstreamPolicy({
-    timeoutMs: options.zohoTimeoutMs,
-    ...DEFAULT_UPSTREAM_POLICY,
-    ...options.upstreamPolicyOptions,
+/** Builds the gateway from the configuration and starts Apollo Server; `listen()` then serves it. */
+export async function createGateway(config: GatewayConfig, deps: GatewayDependencies): Promise<Gateway> {
+  const { logger } = deps;
+  const { maxConnections, keepAliveTimeoutMs } = config.http;
+  const httpServer = createServer({ listener: 'PORT', keepAliveTimeoutMs, maxConnections, limit: 'MAX_CONNECTIONS', logger });
+  const adminServer = createServer({
+    listener: 'ADMIN_PORT',
+    keepAliveTimeoutMs,
+    maxConnections: ADMIN_MAX_CONNECTIONS,
+    limit: "the admin listener's own",
+    logger,
   });
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
   // Created once per gateway, as the policy is: every request's mutations share its records.
-  const idempotencyStore = options.idempotencyStore ?? new MemoryIdempotencyStore();
+  const idempotencyStore = deps.idempotencyStore ?? new MemoryIdempotencyStore();
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
   upstreamPolicy.onCircuitStateChange((state) => {
     metrics.setCircuitState(state);
     if (state === 'open') {
-      options.logger.warn(
+      logger.warn(
         { circuit: state, openCallerCircuits: upstreamPolicy.openCallerCircuits },
         'Zoho Payments is failing for many callers: gateway-wide circuit open, every call fails fast',
       );
-    } else options.logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
+    } else logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
-  let draining = false;
-  const apollo = createApolloServer(
-    options,
-    [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.shutdownGraceMs ?? 10_000 })],
-    metrics,
-  );
+  // The HTTP server is drained by drain.ts before Apollo Server stops (no drain plugin).
+  const apollo = apolloServer(config, deps, metrics);
   await apollo.start();
 
-  const { zohoApiUrl } = options;
+  const zohoApiUrl = config.zoho.apiUrl;
   const httpClient =
-    options.fetcher || !zohoApiUrl ? undefined : createZohoHttpClient({ baseURL: zohoApiUrl, maxSockets: options.maxSockets ?? 256 });
-  if (httpClient?.proxy) options.logger.info({ proxy: httpClient.proxy }, 'calls to Zoho Payments go through an egress proxy');
-  const fetcher = options.fetcher ?? httpClient?.fetch;
+    deps.fetcher || !zohoApiUrl ? undefined : createZohoHttpClient({ baseURL: zohoApiUrl, maxSockets: config.zoho.maxSockets });
+  if (httpClient?.proxy) logger.info({ proxy: httpClient.proxy }, 'calls to Zoho Payments go through an egress proxy');
+  const fetcher = deps.fetcher ?? httpClient?.fetch;
+  // What every request's context shares (built once; buildContext adds the request's own parts).
+  const contextDeps: ContextDependencies | undefined =
+    zohoApiUrl && fetcher
+      ? {
+          zohoApiUrl,
+          zohoTimeoutMs: config.zoho.timeoutMs,
+          upstreamPolicy,
+          metrics,
+          fetcher,
+          logger,
+          now: deps.now,
+          maxCallsPerOperation: config.zoho.maxCallsPerOperation,
+          idempotencyStore,
+        }
+      : undefined;
+  /** One operation's context; `signal` aborts when its client disconnects. */
+  const contextFor = (headers: IncomingHttpHeaders, signal?: AbortSignal): GatewayContext => {
+    if (!contextDeps) throw new Error('ZOHO_API_URL is not configured');
+    return buildContext(headers, contextDeps, { signal });
+  };
 
-  app.use(assignRequestId);
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy });
+  const front = createHttpFront({
+    apollo,
+    context: contextFor,
+    health,
+    cors: corsPolicy(config.http.corsOrigins),
+    logger,
   });
-  app.get('/readyz', (_req, res) => {
-    if (draining) res.status(503).json({ status: 'not ready', reason: 'shutting down' });
-    else if (!zohoApiUrl) res.status(503).json({ status: 'not ready', reason: 'ZOHO_API_URL is not configured' });
-    else {
-      res.json({
-        status: 'ready',
-        upstream: options.upstreamName ?? new URL(zohoApiUrl).origin,
-        // The gateway-wide circuit: "open" means Zoho is failing for many callers and every call fails fast.
-        circuit: upstreamPolicy.circuitState,
-        // Callers whose own circuit is open (their calls fail fast; others' are unaffected).
-        openCallerCircuits: upstreamPolicy.openCallerCircuits,
-      });
-    }
-  });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.exposition();
-    res.type(contentType).send(body);
-  });
-  app.use(
-    '/graphql',
-    noStore,
-    cors({ exposedHeaders: ['x-request-id'] }),
-    express.json({ limit: OPERATION_LIMITS.maxBodyBytes }),
-    enterRequestScope,
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        if (!zohoApiUrl || !fetcher) throw new Error('ZOHO_API_URL is not configured');
-        // A client that goes before its reply is written cancels the operation's unsent Zoho calls.
-        const disconnected = new AbortController();
-        // Every call of the operation waiting for its caller's turn listens (at most its call budget).
-        setMaxListeners(0, disconnected.signal);
-        res.on('close', () => {
-          if (!res.writableFinished) disconnected.abort();
-        });
-        return buildContext(
-          req.headers,
-          {
-            zohoApiUrl,
-            zohoTimeoutMs: options.zohoTimeoutMs,
-            upstreamPolicy,
-            metrics,
-            fetcher,
-            logger: options.logger,
-            now: options.now,
-            maxCallsPerOperation: options.maxCallsPerOperation ?? DEFAULT_MAX_CALLS_PER_OPERATION,
-            idempotencyStore,
-          },
-          { signal: disconnected.signal },
-        );
-      },
-    }),
-  );
-  // Failures before Apollo runs (a body too large or not JSON) answer as GraphQL errors, never as
-  // express's HTML page (which shows a stack trace outside production).
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
-    const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
-    if (type === 'entity.too.large') {
-      httpErrorReply(res, 413, 'BAD_REQUEST', `The request body is larger than the gateway's limit of ${OPERATION_LIMITS.maxBodyBytes / 1024} kB.`);
-    } else if (type === 'entity.parse.failed') {
-      httpErrorReply(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
-    } else if (typeof status === 'number' && status >= 400 && status < 500) {
-      httpErrorReply(res, status, 'BAD_REQUEST', 'The request could not be read (check its Content-Type, encoding and length).');
-    } else {
-      options.logger.error({ err: error }, 'unexpected error while reading a request');
-      httpErrorReply(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
-    }
-  });
+  httpServer.on('request', front.listener);
+  adminServer.on('request', createAdminListener({ health, metrics: () => metrics.exposition(), logger }));
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(port, host, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    // E.g. EADDRINUSE: nothing is listening, so stop Apollo and let the caller say what to change.
+  let stopping: Promise<{ cut: number }> | undefined;
+  const shutDown = async (delayMs: number): Promise<{ cut: number }> => {
+    const outcome = await drain({ server: httpServer, front, health, logger }, { delayMs, graceMs: config.http.shutdownGraceMs });
+    // Apollo's own end (usage reports sent), then what served the operations.
     await apollo.stop();
-    throw error;
-  }
-  const address = httpServer.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    httpClient?.close();
+    // Probes and scrapes hold nothing that needs to finish: the admin listener closes last, at once.
+    if (adminServer.listening) {
+      const closed = new Promise((resolve) => adminServer.close(resolve));
+      adminServer.closeAllConnections();
+      await closed;
+    }
+    return outcome;
+  };
+
+  let origins: { url: string; adminUrl: string } | undefined;
+  const listening = () => {
+    if (!origins) throw new Error('the gateway is not listening yet: call listen() first');
+    return origins;
+  };
   return {
-    url: `http://${shownHost}:${address.port}/graphql`,
-    httpServer,
     apollo,
     metrics,
     upstreamPolicy,
+    idempotencyStore,
+    httpServer,
+    adminServer,
+    get url() {
+      return listening().url;
+    },
+    get adminUrl() {
+      return listening().adminUrl;
+    },
+    async listen() {
+      const { port, adminPort, host } = config.http;
+      const origin = await listen(httpServer, port, host, 'PORT');
+      const adminUrl = await listen(adminServer, adminPort, host, 'ADMIN_PORT').catch((error: unknown) => {
+        httpServer.close();
+        throw error;
+      });
+      origins = { url: `${origin}/graphql`, adminUrl };
+    },
+    async execute(request, headers) {
+      return runInRequestScope(requestScopeFrom(headers), async () => {
+        const context = contextFor(headers);
+        const response = await apollo.executeOperation(request, { contextValue: context });
+        return { response, context };
+      });
+    },
+    drain: () => (stopping ??= shutDown(config.http.shutdownDelayMs)),
     stop: async () => {
-      draining = true;
-      await apollo.stop();
-      httpClient?.close();
+      await (stopping ??= shutDown(0));
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Shared test tooling: the gateway built exactly as in production (schema, resolvers, context,
- * datasource), a captured logger, the seeds' fixtures, and nock scopes that assert the headers
- * every upstream call must carry.
+ * Shared test tooling: the gateway built exactly as in production (createGateway, from a
+ * configuration loadConfig reads), a captured logger, the seeds' fixtures, and nock scopes that
+ * assert the headers every upstream call must carry.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,18 +10,13 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import nock from 'nock';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { buildContext, type GatewayContext } from '../src/context';
+import { loadConfig, type GatewayConfig } from '../src/config';
+import type { GatewayContext } from '../src/context';
 import { createZohoHttpClient } from '../src/datasources/http-client';
-import {
-  DEFAULT_UPSTREAM_POLICY,
-  UpstreamPolicy,
-  type UpstreamPolicyOptions,
-} from '../src/datasources/upstream-policy';
-import { requestIdFrom, runInRequestScope } from '../src/http/request-scope';
-import { MemoryIdempotencyStore } from '../src/idempotency/memory-store';
-import type { IdempotencyStore } from '../src/idempotency/store';
+import type { UpstreamPolicyOptions } from '../src/datasources/upstream-policy';
 import { createLogger, type Logger } from '../src/observability/logger';
-import { createApolloServer } from '../src/server';
+import type { IdempotencyStore } from '../src/idempotency/store';
+import { createGateway, type Gateway, type GatewayDependencies } from '../src/server';
 
 export const ZOHO_ORIGIN = 'https://payments.zoho.com';
 export const ZOHO_API_URL = `${ZOHO_ORIGIN}/api/v1`;
@@ -80,15 +75,38 @@ export interface TestGateway {
   execute: (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => Promise<OperationResult>;
   /** The upstream calls the last operation made. */
   lastUpstreamCalls: () => GatewayContext['upstreamCalls'];
-  /** The gateway's idempotency store (one per gateway, as in startGateway). */
+  /** The gateway's idempotency store (one per gateway). */
   idempotencyStore: IdempotencyStore;
   stop: () => Promise<void>;
 }
 
 /**
- * The gateway in-process, executing operations without HTTP. Its upstream policy keeps the time
- * limit but, unless `upstreamPolicy` says otherwise, neither retries nor breaks the circuit: each
- * nock interceptor then answers exactly one call (test/hardening covers both).
+ * The configuration of a gateway in a test, as loadConfig reads it from the environment:
+ * NODE_ENV=test, on 127.0.0.1 and free ports (PORT, ADMIN_PORT), with Zoho's origin (nock) as upstream, plus `env`
+ * (`ZOHO_API_URL: ''` for none); `policy` sets what no variable does (backoffs, in ms).
+ */
+export function testConfig(env: Record<string, string> = {}, policy: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>> = {}): GatewayConfig {
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', ZOHO_API_URL, ...env });
+  return { ...config, zoho: { ...config.zoho, policy: { ...config.zoho.policy, ...policy } } };
+}
+
+/** createGateway(config, deps), listening (its `url` set); the caller stops it. */
+export async function startTestServer(config: GatewayConfig, deps: GatewayDependencies): Promise<Gateway> {
+  const gateway = await createGateway(config, deps);
+  try {
+    await gateway.listen();
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+  return gateway;
+}
+
+/**
+ * The gateway in-process (createGateway, not listening), executing operations without HTTP
+ * (`Gateway.execute`). Its upstream policy keeps the time limit but, unless `upstreamPolicy`
+ * says otherwise, neither retries nor breaks the circuit: each nock interceptor then answers
+ * exactly one call (test/hardening covers both).
  */
 export async function createTestGateway(
   options: {
@@ -100,41 +118,29 @@ export async function createTestGateway(
   } = {},
 ): Promise<TestGateway> {
   const logs = captureLogger();
-  const zohoTimeoutMs = options.zohoTimeoutMs ?? 2000;
-  const gatewayOptions = {
-    zohoApiUrl: ZOHO_API_URL,
-    zohoTimeoutMs,
-    nodeEnv: options.nodeEnv ?? 'test',
+  const config = testConfig(
+    { NODE_ENV: options.nodeEnv ?? 'test', ZOHO_TIMEOUT_MS: String(options.zohoTimeoutMs ?? 2000) },
+    { retries: 0, breakerThreshold: 0, ...options.upstreamPolicy },
+  );
+  const gateway = await createGateway(config, {
     logger: logs.logger,
     now: () => NOW,
     fetcher: TEST_FETCHER,
-    upstreamPolicy: new UpstreamPolicy({
-      timeoutMs: zohoTimeoutMs,
-      ...DEFAULT_UPSTREAM_POLICY,
-      retries: 0,
-      breakerThreshold: 0,
-      ...options.upstreamPolicy,
-    }),
-    idempotencyStore: options.idempotencyStore ?? new MemoryIdempotencyStore(),
-  };
-  const apollo = createApolloServer(gatewayOptions);
-  await apollo.start();
+    ...(options.idempotencyStore && { idempotencyStore: options.idempotencyStore }),
+  });
   let last: GatewayContext | undefined;
   return {
-    apollo,
+    apollo: gateway.apollo,
     logs,
     async execute(query, variables, headers = CALLER_HEADERS) {
-      return runInRequestScope({ requestId: requestIdFrom(headers) }, async () => {
-        const contextValue = buildContext(headers, gatewayOptions);
-        last = contextValue;
-        const response = await apollo.executeOperation({ query, variables }, { contextValue });
-        if (response.body.kind !== 'single') throw new Error('expected a single result');
-        return response.body.singleResult as OperationResult;
-      });
+      const { response, context } = await gateway.execute({ query, variables }, headers);
+      last = context;
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      return response.body.singleResult as OperationResult;
     },
     lastUpstreamCalls: () => last?.upstreamCalls ?? [],
-    idempotencyStore: gatewayOptions.idempotencyStore,
-    stop: () => apollo.stop(),
+    idempotencyStore: gateway.idempotencyStore,
+    stop: () => gateway.stop(),
   };
 }
 

@@ -15,7 +15,7 @@ import {
   type RequestDeduplicationPolicy,
   type RequestOptions,
 } from '@apollo/datasource-rest';
-import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { GraphQLError } from 'graphql';
 import type { z } from 'zod';
@@ -91,6 +91,42 @@ const NO_HTTP_CACHE: KeyValueCache = {
   delete: async () => undefined,
 };
 
+/**
+ * RESTDataSource's HTTP cache without the cache: every call goes to the HTTP client as it is.
+ * With nothing ever stored (NO_HTTP_CACHE, skipCache), HTTPCache only built an HTTP cache policy
+ * of each reply, and cloned a reply it deemed storable, for nothing. One per HTTP client.
+ */
+interface UncachedHttp {
+  /** What RESTDataSource calls on its HTTPCache (its other members are the cache's). */
+  fetch(url: URL, request?: FetcherRequestInit): Promise<{ response: FetcherResponse }>;
+}
+const uncachedHttp = new WeakMap<Fetcher, UncachedHttp>();
+function uncachedHttpFor(fetch: Fetcher): UncachedHttp {
+  let http = uncachedHttp.get(fetch);
+  if (!http) {
+    http = { fetch: async (url, request = {}) => ({ response: await fetch(url.toString(), request) }) };
+    uncachedHttp.set(fetch, http);
+  }
+  return http;
+}
+
+/**
+ * The base URL with its trailing slash, and its path (`/api/v1/`), worked out once per base URL
+ * rather than once per request: a gateway passes the same string to every request's datasource,
+ * so the last one is kept and compared (the same string object compares at once).
+ */
+let lastBase: { given: string; baseURL: string; basePath: string } | undefined;
+function normalisedBase(given: string): { baseURL: string; basePath: string } {
+  if (lastBase?.given !== given) {
+    const baseURL = given.endsWith('/') ? given : `${given}/`;
+    lastBase = { given, baseURL, basePath: new URL(baseURL).pathname };
+  }
+  return lastBase;
+}
+
+/** Every call goes out (see requestDeduplicationPolicyFor); one object for all. */
+const DO_NOT_DEDUPLICATE: RequestDeduplicationPolicy = Object.freeze({ policy: 'do-not-deduplicate' });
+
 const USER_AGENT = 'zoho-payments-graphql-gateway';
 
 /** The unsent-call reason of a failure the gateway raised itself, if it is one. */
@@ -117,8 +153,10 @@ export class ZohoPaymentsAPI extends RESTDataSource {
 
   constructor(options: ZohoPaymentsAPIOptions) {
     super({ fetch: options.fetch, logger: options.logger, cache: NO_HTTP_CACHE });
-    this.baseURL = options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`;
-    this.#basePath = new URL(this.baseURL).pathname;
+    this.httpCache = uncachedHttpFor(options.fetch) as unknown as ZohoPaymentsAPI['httpCache'];
+    const { baseURL, basePath } = normalisedBase(options.baseURL);
+    this.baseURL = baseURL;
+    this.#basePath = basePath;
     this.#credentials = options.credentials;
     // Without a shared policy (a datasource built alone), the time limit still holds; nothing else.
     this.#policy =
@@ -178,7 +216,7 @@ export class ZohoPaymentsAPI extends RESTDataSource {
    * must really go out again (RESTDataSource would otherwise replay the first, failed, promise).
    */
   protected override requestDeduplicationPolicyFor(): RequestDeduplicationPolicy {
-    return { policy: 'do-not-deduplicate' };
+    return DO_NOT_DEDUPLICATE;
   }
 
   /** Reads the body as text and parses JSON itself, so a malformed body is data, not a crash. */

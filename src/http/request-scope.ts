@@ -10,7 +10,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import { callerSecretsFrom } from '../credentials';
 import { containsSecrets } from '../observability/redaction';
 
@@ -36,10 +35,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The caller's request id when it is sane and holds nothing secret (a token, a card or routing
  * number: it is echoed, logged and sent upstream), or a new one.
  */
-export function requestIdFrom(headers: IncomingHttpHeaders): string {
+export function requestIdFrom(headers: IncomingHttpHeaders, callerSecrets?: readonly string[]): string {
   const sent = headers[REQUEST_ID_HEADER];
+  if (sent === undefined) return randomUUID();
   const value = Array.isArray(sent) ? sent[0] : sent;
-  const secrets = callerSecretsFrom(headers);
+  const secrets = callerSecrets ?? callerSecretsFrom(headers);
   const usable =
     value !== undefined &&
     SANE_REQUEST_ID.test(value) &&
@@ -56,23 +56,13 @@ export function currentRequestScope(): RequestScope | undefined {
   return storage.getStore();
 }
 
-/** Runs `fn` in a request's scope (tests and code outside express). */
+/** The scope of a request with these headers: its id, and the caller's secrets (computed once for both). */
+export function requestScopeFrom(headers: IncomingHttpHeaders): RequestScope {
+  const secrets = callerSecretsFrom(headers);
+  return { requestId: requestIdFrom(headers, secrets), secrets };
+}
+
+/** Runs `fn` in a request's scope: what it calls, and the callbacks and promises it starts, see the scope. */
 export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
   return storage.run(scope, fn);
-}
-
-/** Express middleware: names the request (`res.locals.requestId`, the response header). */
-export function assignRequestId(req: Request, res: Response, next: NextFunction): void {
-  const requestId = requestIdFrom(req.headers);
-  res.locals['requestId'] = requestId;
-  res.setHeader(REQUEST_ID_HEADER, requestId);
-  next();
-}
-
-/**
- * Express middleware: runs the rest of the chain in the request's scope. It sits after the body
- * parser, whose stream callbacks would otherwise run outside the scope.
- */
-export function enterRequestScope(req: Request, res: Response, next: NextFunction): void {
-  storage.run({ requestId: String(res.locals['requestId']), secrets: callerSecretsFrom(req.headers) }, next);
 }

@@ -6,6 +6,13 @@
  *   through redactSecrets (redaction.ts), which masks OAuth tokens, card numbers and routing
  *   numbers, and the request's own token whatever its shape.
  * Every line written while a request runs carries its `requestId` (request-scope.ts).
+ *
+ * Lines go to stdout asynchronously and in batches: the event loop appends them to a buffer, and
+ * a write (off the loop, in libuv's thread pool) takes at least 4 kB of them, or whatever has
+ * gathered every 250 ms. A busy gateway makes one write per dozen lines instead of a blocking
+ * write per line (a write is a syscall, tens of microseconds on a small VM). Before the process
+ * exits on purpose, `await flushLogs()` waits until every line is out; pino's own exit hook
+ * writes what is still buffered when the process exits without it.
  */
 import pino, { stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { redactSecrets } from './redaction';
@@ -47,6 +54,57 @@ function redactValue(value: unknown, secrets: readonly string[] | undefined, dep
   return copy;
 }
 
+/**
+ * The most stdout may hold unwritten (a log reader that stops reading): past it, lines are
+ * dropped, and said so once on stderr, rather than growing the heap without bound.
+ */
+const STDOUT_BUFFER_LIMIT_BYTES = 16 * 1024 * 1024;
+/** A write takes at least this much (or what there is, every STDOUT_FLUSH_EVERY_MS). */
+const STDOUT_BATCH_BYTES = 4096;
+const STDOUT_FLUSH_EVERY_MS = 250;
+
+type StdoutDestination = ReturnType<typeof pino.destination>;
+
+/** One asynchronous writer for the process's stdout, shared by every logger (two would interleave). */
+let stdout: StdoutDestination | undefined;
+
+function stdoutDestination(): StdoutDestination {
+  if (!stdout) {
+    const destination = pino.destination({
+      dest: 1,
+      sync: false,
+      minLength: STDOUT_BATCH_BYTES,
+      periodicFlush: STDOUT_FLUSH_EVERY_MS,
+      maxLength: STDOUT_BUFFER_LIMIT_BYTES,
+    });
+    destination.once('drop', () => {
+      process.stderr.write(`log lines dropped: stdout has not kept up (more than ${STDOUT_BUFFER_LIMIT_BYTES} bytes waiting)\n`);
+    });
+    stdout = destination;
+  }
+  return stdout;
+}
+
+/**
+ * Resolves once every line logged to stdout so far has been written (or after `timeoutMs`, so a
+ * stuck stdout never holds a shutdown). Call it before `process.exit` on a planned exit.
+ */
+export function flushLogs(timeoutMs = 2000): Promise<void> {
+  const destination = stdout;
+  if (!destination) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    // Writes what is buffered and calls back once the last write is done (its fsync error, on a
+    // pipe or /dev/null, is not a lost line).
+    destination.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** A logger; to stdout (asynchronously, see above) unless `destination` is given (tests). */
 export function createLogger(
   options: { level?: string; name?: string } = {},
   destination?: DestinationStream,
@@ -65,25 +123,33 @@ export function createLogger(
       },
       formatters: {
         log: (object) => {
-          // The request id was checked to hold no secret when it was chosen (request-scope.ts); a
-          // random UUID's digits can look like a card number, and masking them would break it.
-          const { err, requestId, ...rest } = object;
+          // One pass that builds the line: the request id first and as it is (it was checked to
+          // hold no secret when it was chosen, request-scope.ts; a random UUID's digits can look
+          // like a card number, and masking them would break it), every other field redacted.
           const secrets = currentRequestScope()?.secrets;
-          const redacted = redactValue(rest, secrets) as Record<string, unknown>;
-          return {
-            ...(requestId !== undefined && { requestId }),
-            ...redacted,
-            ...(err !== undefined && { err: err instanceof Error ? err : redactValue(err, secrets) }),
-          };
+          const line: Record<string, unknown> = {};
+          const { err, requestId } = object;
+          if (requestId !== undefined) line['requestId'] = requestId;
+          for (const key of Object.keys(object)) {
+            if (key === 'requestId' || key === 'err') continue;
+            line[key] = REDACTED_KEYS.has(key) ? REDACTED : redactValue(object[key], secrets, 1, key);
+          }
+          if (err !== undefined) line['err'] = err instanceof Error ? err : redactValue(err, secrets);
+          return line;
         },
       },
       hooks: {
         logMethod(args, method) {
           const secrets = currentRequestScope()?.secrets;
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg, secrets) : arg)) as Parameters<typeof method>);
+          // pino hands each call its own array: its strings are redacted in place.
+          for (let i = 0; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (typeof arg === 'string') args[i] = redactSecrets(arg, secrets);
+          }
+          method.apply(this, args);
         },
       },
     },
-    destination,
+    destination ?? stdoutDestination(),
   );
 }

@@ -2,54 +2,74 @@
  * Prometheus metrics (prom-client), served at `GET /metrics`. One registry per gateway, so two
  * gateways in one process (tests) never mix their figures.
  *
- * Every label has a bounded set of values: an operation name is the caller's choice, so only the
- * first `MAX_OPERATION_NAMES` distinct, well-formed names get their own series and the rest count
- * as "other"; an outcome is "ok", a contract error code, or CLIENT_DISCONNECTED (the client left first); an endpoint is one of the five Zoho
- * endpoints; a status is an HTTP status or "error".
+ * Every label has a set of values bounded by the schema or the code, never by what a caller
+ * sends: an operation is counted by its type and root field (operation-shape.ts: a root field of
+ * the schema, `multiple` or `none`), never by its name (the caller's choice: it is in the log
+ * line); an outcome is "ok", an error code (CLIENT_DISCONNECTED when the client left first); an
+ * endpoint is one of the five Zoho endpoints; a status is an HTTP status or "error".
+ *
+ * What is counted on every operation and every upstream call is counted in series objects
+ * (series.ts) looked up once per label set and kept, by the operation's shape object and by
+ * endpoint and status: prom-client's own `inc` and `observe` validate and hash the labels on every
+ * call. The rest (failures, unsent calls, circuits) is rare and uses prom-client as it is.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UnsentCall, UpstreamCall } from '../datasources/ZohoPaymentsAPI';
 import type { CircuitStateName } from '../datasources/upstream-policy';
-import { containsSecrets } from './redaction';
+import type { OperationShape } from './operation-shape';
+import { DirectCounter, DirectHistogram, type CounterSeries, type HistogramSeries } from './series';
 
-const MAX_OPERATION_NAMES = 200;
-const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+/** What an outcome label may be: "ok" or an error code; anything else (never expected) is "other". */
+const OUTCOME = /^(?:ok|[A-Z][A-Z0-9_]{0,63})$/;
 
 const CIRCUIT_STATES: readonly CircuitStateName[] = ['closed', 'half-open', 'open'];
 
+const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** An operation shape's series: its duration, and its count by outcome. */
+interface ShapeSeries {
+  duration: HistogramSeries;
+  byOutcome: Map<string, CounterSeries>;
+}
+
+/** An endpoint's series: its duration, and its count by status. */
+interface EndpointSeries {
+  duration: HistogramSeries;
+  byStatus: Map<number | 'error', CounterSeries>;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #names = new Set<string>();
+  /** By shape object (operation-shape.ts keeps one per operation node), then by its labels' text. */
+  readonly #shapeSeries = new WeakMap<OperationShape, ShapeSeries>();
+  readonly #shapeSeriesByLabels = new Map<string, ShapeSeries>();
+  readonly #endpointSeries = new Map<string, EndpointSeries>();
 
-  readonly #operations = new Counter({
-    name: 'graphql_operations_total',
-    help: 'GraphQL operations, by operation name and outcome ("ok" or the first error code).',
-    labelNames: ['operation', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly #operations = new DirectCounter(
+    'graphql_operations_total',
+    'GraphQL operations, by operation type, root field (the one it selects; "multiple" or "none") and outcome ("ok" or the first error code).',
+    this.registry,
+  );
 
-  readonly #operationDuration = new Histogram({
-    name: 'graphql_operation_duration_seconds',
-    help: 'Time from the start of a GraphQL request to its response, by operation name.',
-    labelNames: ['operation'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  readonly #operationDuration = new DirectHistogram(
+    'graphql_operation_duration_seconds',
+    'Time from the start of a GraphQL request to its response, by operation type and root field.',
+    this.registry,
+    DURATION_BUCKETS,
+  );
 
-  readonly #upstreamCalls = new Counter({
-    name: 'zoho_upstream_requests_total',
-    help: 'HTTP calls to Zoho Payments (each retry counts), by endpoint and status ("error" when no reply came).',
-    labelNames: ['endpoint', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly #upstreamCalls = new DirectCounter(
+    'zoho_upstream_requests_total',
+    'HTTP calls to Zoho Payments (each retry counts), by endpoint and status ("error" when no reply came).',
+    this.registry,
+  );
 
-  readonly #upstreamDuration = new Histogram({
-    name: 'zoho_upstream_request_duration_seconds',
-    help: 'Duration of one HTTP call to Zoho Payments, by endpoint.',
-    labelNames: ['endpoint'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  readonly #upstreamDuration = new DirectHistogram(
+    'zoho_upstream_request_duration_seconds',
+    'Duration of one HTTP call to Zoho Payments, by endpoint.',
+    this.registry,
+    DURATION_BUCKETS,
+  );
 
   readonly #upstreamFailures = new Counter({
     name: 'zoho_upstream_failures_total',
@@ -84,17 +104,51 @@ export class GatewayMetrics {
   }
 
   /** Counts one finished operation. */
-  recordOperation(operationName: string | null | undefined, outcome: string, durationSeconds: number): void {
-    const operation = this.#operationLabel(operationName);
-    this.#operations.inc({ operation, outcome });
-    this.#operationDuration.observe({ operation }, durationSeconds);
+  recordOperation(shape: OperationShape, outcome: string, durationSeconds: number): void {
+    const series = this.#seriesOfShape(shape);
+    let count = series.byOutcome.get(outcome);
+    if (!count) {
+      const safeOutcome = OUTCOME.test(outcome) ? outcome : 'other';
+      count =
+        series.byOutcome.get(safeOutcome) ??
+        this.#operations.series({ type: shape.type, root_field: shape.rootField, outcome: safeOutcome });
+      series.byOutcome.set(safeOutcome, count);
+      // Only valid outcomes are kept by their own text (the others, never expected, are looked up each time).
+      if (safeOutcome === outcome) series.byOutcome.set(outcome, count);
+    }
+    count.inc();
+    series.duration.observe(durationSeconds);
   }
 
   /** Counts one upstream HTTP call. */
   recordUpstreamCall(call: UpstreamCall): void {
-    this.#upstreamCalls.inc({ endpoint: call.endpoint, status: String(call.status) });
-    this.#upstreamDuration.observe({ endpoint: call.endpoint }, call.durationMs / 1000);
+    let series = this.#endpointSeries.get(call.endpoint);
+    if (!series) {
+      series = { duration: this.#upstreamDuration.series({ endpoint: call.endpoint }), byStatus: new Map() };
+      this.#endpointSeries.set(call.endpoint, series);
+    }
+    let count = series.byStatus.get(call.status);
+    if (!count) {
+      count = this.#upstreamCalls.series({ endpoint: call.endpoint, status: String(call.status) });
+      series.byStatus.set(call.status, count);
+    }
+    count.inc();
+    series.duration.observe(call.durationMs / 1000);
     if (call.failure) this.#upstreamFailures.inc({ endpoint: call.endpoint, cause: call.failure });
+  }
+
+  #seriesOfShape(shape: OperationShape): ShapeSeries {
+    let series = this.#shapeSeries.get(shape);
+    if (!series) {
+      const labels = `${shape.type} ${shape.rootField}`;
+      series = this.#shapeSeriesByLabels.get(labels);
+      if (!series) {
+        series = { duration: this.#operationDuration.series({ type: shape.type, root_field: shape.rootField }), byOutcome: new Map() };
+        this.#shapeSeriesByLabels.set(labels, series);
+      }
+      this.#shapeSeries.set(shape, series);
+    }
+    return series;
   }
 
   /** Counts one call the gateway did not send. */
@@ -113,14 +167,5 @@ export class GatewayMetrics {
   /** The text exposition format, for `GET /metrics`. */
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-
-  #operationLabel(name: string | null | undefined): string {
-    if (!name) return 'anonymous';
-    if (!OPERATION_NAME.test(name) || containsSecrets(name)) return 'other';
-    if (this.#names.has(name)) return name;
-    if (this.#names.size >= MAX_OPERATION_NAMES) return 'other';
-    this.#names.add(name);
-    return name;
   }
 }

@@ -2,20 +2,22 @@
  * What every GraphQL operation leaves behind once it is answered: one structured log line (its
  * name, duration, outcome, error codes, the upstream calls it made: endpoint, method, path, status
  * and the failure cause when no usable reply came, never a URL query, header or body; and the
- * calls it was refused, by reason) and its metrics (metrics.ts). An operation with mutations
- * adds their audit (audit.ts): the caller's key and account, and per mutation its ids,
- * idempotency key and outcome.
+ * calls it was refused, by reason) and its metrics (metrics.ts), labelled by the operation's
+ * type and root field (operation-shape.ts), never by its name. An operation with mutations adds
+ * their audit (audit.ts): the caller's key and account, and per mutation its ids, idempotency key
+ * and outcome.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
 import type { GatewayMetrics } from './metrics';
+import { operationShape } from './operation-shape';
 
 export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, errors, response }) {
+        async willSendResponse({ operationName, operation, document, schema, errors, response }) {
           const codes = [
             ...(errors ?? []).map((error) => error.extensions['code']),
             ...(response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : []).map(
@@ -25,7 +27,7 @@ export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlu
           const errorCodes = [...new Set(codes)];
           const outcome = errorCodes[0] ?? 'ok';
           const durationMs = performance.now() - started;
-          metrics?.recordOperation(operationName, outcome, durationMs / 1000);
+          metrics?.recordOperation(operationShape(operation, document, schema), outcome, durationMs / 1000);
           contextValue.logger.info(
             {
               operationName: operationName ?? null,

@@ -13,6 +13,12 @@ const masked = (digits: string) => `••••${digits.slice(-4)}`;
 
 /** What any pattern below needs to match: text without it is returned as it is. */
 const MAY_HOLD_PATTERN = /\d|oauthtoken/i;
+/**
+ * What a card number (12 to 19 digits in whole groups, single separators) or a routing number (9
+ * digits) needs at least: 9 digits with at most one space or dash between two. Most text that
+ * holds digits (durations, short ids, versions) has no such run and skips the digit scan.
+ */
+const NINE_DIGITS = /\d(?:[ -]?\d){8}/;
 
 /** Masks the given secrets and anything shaped like a token, a card number or a routing number. */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
@@ -22,14 +28,13 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
     if (secret.length >= 4 && result.includes(secret)) result = result.split(secret).join('[Redacted]');
   }
   if (!MAY_HOLD_PATTERN.test(result)) return result;
-  return (
-    result
-      // The token up to a quote, bracket or separator, so the text around it stays readable.
-      .replace(/Zoho-oauthtoken\s+[^\s"'<>,;\\]+/gi, 'Zoho-oauthtoken [Redacted]')
-      .replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]')
-      // Runs of digits, alone or grouped by single spaces or dashes, with no digit right before or after.
-      .replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskNumbersInRun)
-  );
+  // Each replacement only where its pattern can match (a log line's strings are scanned one by one).
+  // The token up to a quote, bracket or separator, so the text around it stays readable.
+  if (/oauthtoken/i.test(result)) result = result.replace(/Zoho-oauthtoken\s+[^\s"'<>,;\\]+/gi, 'Zoho-oauthtoken [Redacted]');
+  if (result.includes('1000.')) result = result.replace(/\b1000\.[0-9a-f]{8,}\.[0-9a-f]{8,}\b/gi, '[Redacted]');
+  // Runs of digits, alone or grouped by single spaces or dashes, with no digit right before or after.
+  if (NINE_DIGITS.test(result)) result = result.replace(/(?<!\d)\d+(?:[ -]\d+)*(?!\d)/g, maskNumbersInRun);
+  return result;
 }
 
 /** True when the text holds something redactSecrets would mask. */
@@ -43,6 +48,13 @@ export function containsSecrets(text: string, secrets: readonly string[] = []): 
  * of 9 digits that passes the ABA routing-number checksum.
  */
 function maskNumbersInRun(run: string): string {
+  // One group (an id, a path's digits): the same rules without splitting the run.
+  if (!run.includes(' ') && !run.includes('-')) {
+    const length = run.length;
+    if (length >= 12 && length <= 19 && luhnValid(run)) return masked(run);
+    if (length === 9 && routingNumberValid(run)) return masked(run);
+    return run;
+  }
   const groups = run.split(/[ -]/);
   const separators = run.match(/[ -]/g) ?? [];
   const out: string[] = [];
@@ -75,7 +87,8 @@ function maskNumbersInRun(run: string): string {
 export function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i += 1) {
-    let d = Number(digits[digits.length - 1 - i]);
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (d < 0 || d > 9) return false;
     if (i % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;

@@ -1,6 +1,7 @@
 /**
  * `npm run bench` itself, in its `--smoke` form (a fraction of a second per arm): it starts its
- * servers, every arm answers what it should, the latency pass really goes through the sandbox's
+ * servers, every arm answers what it should and every reply it counts reached Zoho (counted at
+ * the sandbox), the 30-caller arm really is 30 callers, the latency pass really goes through the sandbox's
  * latency, the noisy-neighbour pass measures quiet callers alone and beside a slow caller that
  * was in flight throughout, the soak reads the gateway's memory, and the results file holds all of it. The figures
  * are not checked (that is the bench's job on a quiet machine), only that they were measured.
@@ -18,6 +19,9 @@ interface Run {
   p50Ms: number;
   p99Ms: number;
   failures: number;
+  upstreamCalls: number;
+  notReached: number;
+  accountsReached: number;
 }
 interface Arm {
   id: string;
@@ -43,8 +47,13 @@ interface Results {
     }>;
   };
   soak: { requests: number; failures: number; before: { rssMiB: number; heapUsedMiB: number }; after: { rssMiB: number } };
+  figures: Array<{ gateway: string; floorShare: number; singleShare: number; manyCallersShare: number; latencyOverheadMs: number }>;
   targets: Array<{ name: string; value: number; met: boolean }>;
 }
+
+/** The fewest Zoho calls each arm's reply needs (bench/arms.ts), and the most it makes (an update may GET first). */
+const CALLS_PER_REPLY: Record<string, number> = { '1': 1, '2': 1, G: 0, '3': 1, '3c': 1, '4a': 20, '4b': 2, '5': 1 };
+const MOST_CALLS_PER_REPLY: Record<string, number> = { ...CALLS_PER_REPLY, '5': 2 };
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -76,7 +85,7 @@ beforeAll(async () => {
 }, 150_000);
 
 test('every arm was measured, with real answers only (no failed request, no GraphQL error)', () => {
-  expect(results.arms.map((arm) => arm.number)).toEqual(['1', '2', 'G', '3', '4a', '4b', '5']);
+  expect(results.arms.map((arm) => arm.number)).toEqual(['1', '2', 'G', '3', '3c', '4a', '4b', '5']);
   for (const arm of results.arms) {
     expect(arm.runs).toHaveLength(1);
     const [run] = arm.runs;
@@ -88,11 +97,34 @@ test('every arm was measured, with real answers only (no failed request, no Grap
   }
 });
 
+test('every reply counted as throughput reached Zoho: the sandbox answered at least its calls', () => {
+  for (const arm of [...results.arms, ...results.withLatency.arms]) {
+    const [run] = arm.runs;
+    const perReply = CALLS_PER_REPLY[arm.number] as number;
+    expect({ arm: arm.number, notReached: run?.notReached }).toEqual({ arm: arm.number, notReached: 0 });
+    expect(run?.upstreamCalls).toBeGreaterThanOrEqual((run?.requests ?? 0) * perReply);
+    // Not many more either: at most the warm-up's abandoned requests (one per connection) on top.
+    expect(run?.upstreamCalls).toBeLessThanOrEqual(((run?.requests ?? 0) + 2 * 2) * (MOST_CALLS_PER_REPLY[arm.number] as number));
+  }
+  // Arm G calls no one.
+  expect(results.arms.find((arm) => arm.number === 'G')?.runs[0]?.upstreamCalls).toBe(0);
+  for (const run of results.noisyNeighbour.gateways.flatMap((g) => [...g.quiet, ...g.noisy])) {
+    expect(run.notReached).toBe(0);
+    expect(run.upstreamCalls).toBeGreaterThanOrEqual(run.requests);
+  }
+});
+
+test('arm 3c is 30 callers: every one of its 30 accounts was called at the sandbox', () => {
+  const manyCallers = results.arms.find((arm) => arm.number === '3c');
+  expect(manyCallers?.runs[0]?.accountsReached).toBe(30);
+  expect(results.arms.find((arm) => arm.number === '3')?.runs[0]?.accountsReached).toBe(1);
+});
+
 test("the latency pass waits for the sandbox's latency, and 20 concurrent calls cost far less than 20 in a row", () => {
   const { latencyMs, arms } = results.withLatency;
   expect(latencyMs).toBe(20);
   const byNumber = new Map(arms.map((arm) => [arm.number, arm]));
-  expect([...byNumber.keys()]).toEqual(['1', '3', '4a', '4b', '5']);
+  expect([...byNumber.keys()]).toEqual(['1', '2', '3', '4a', '4b', '5']);
   for (const arm of arms) {
     expect(arm.runs[0]?.failures).toBe(0);
     expect(arm.median.p50Ms).toBeGreaterThanOrEqual(latencyMs);
@@ -133,15 +165,25 @@ test('the soak read the gateway memory before and after, with no failed operatio
 
 test('the targets are evaluated and the tables printed', () => {
   expect(results.targets.map((target) => target.name)).toEqual([
-    'arm 3 req/s as a share of arm 2',
-    'arm 3 p50 minus arm 2 p50 (ms)',
+    'arm 3 req/s / arm 2 req/s',
+    'arm 3 req/s / arm 2 req/s (stretch)',
+    'arm G req/s / arm 2 req/s',
+    'arm 3 p50 minus arm 1 p50, 20 ms of Zoho latency, 1 connection (ms)',
     'arm 4a (20 ids) p50 / arm 3 p50',
     'same, with 20 ms of Zoho latency, 1 connection',
     "other callers' p50 with a slow caller (1000 ms) / quiet p50",
     'soak RSS growth',
   ]);
   for (const target of results.targets) expect(Number.isFinite(target.value)).toBe(true);
-  expect(stdout).toContain('| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 2 |');
+  expect(results.figures.map((f) => f.gateway)).toEqual(['current']);
+  const [figures] = results.figures;
+  for (const value of [figures?.floorShare, figures?.singleShare, figures?.manyCallersShare, figures?.latencyOverheadMs]) {
+    expect(Number.isFinite(value)).toBe(true);
+  }
+  // The targets are the current gateway's figures.
+  expect(results.targets.find((t) => t.name === 'arm G req/s / arm 2 req/s')?.value).toBe(figures?.floorShare);
+  expect(stdout).toContain('| gateway | arm G / arm 2 req/s (target >= 0.6) |');
+  expect(stdout).toContain('| arm | what | req/s | p50 ms | p99 ms | req/s vs arm 1 | req/s vs arm 2 | p50 vs arm 1 | p50 vs arm 2 |');
   expect(stdout).toContain('| soak RSS growth |');
   expect(results.meta.commit).toMatch(/^[0-9a-f]{7,}$/);
 });

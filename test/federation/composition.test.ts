@@ -42,8 +42,8 @@ import {
 } from 'graphql';
 import nock from 'nock';
 import nodeFetch from 'node-fetch';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { captureLogger } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { captureLogger, startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 import {
   ACCOUNT,
@@ -317,7 +317,7 @@ describe('a supergraph of payments and customers, through @apollo/gateway over H
   const logs = captureLogger('warn');
   const subgraphRequests: SubgraphRequest[] = [];
   const routerAgent = new http.Agent({ keepAlive: false });
-  let payments: RunningGateway | undefined;
+  let payments: Gateway | undefined;
   let customers: { server: ApolloServer; url: string } | undefined;
   let router: { server: ApolloServer<RouterContext>; url: string } | undefined;
 
@@ -325,11 +325,7 @@ describe('a supergraph of payments and customers, through @apollo/gateway over H
     // Replaces the harness's '127.0.0.1': loopback only, by address or by name.
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
 
-    payments = await startGateway(
-      { zohoApiUrl: h.sandbox.apiUrl, zohoTimeoutMs: 5000, nodeEnv: 'test', logger: logs.logger },
-      0,
-      '127.0.0.1',
-    );
+    payments = await startTestServer(testConfig({ ZOHO_API_URL: h.sandbox.apiUrl, ZOHO_TIMEOUT_MS: '5000' }), { logger: logs.logger });
     const customersServer = new ApolloServer({
       schema: buildSubgraphSchema([{ typeDefs: sdlOf(CUSTOMERS_SDL), resolvers: customerResolvers }]),
       plugins: [ApolloServerPluginInlineTraceDisabled()],

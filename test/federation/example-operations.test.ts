@@ -48,7 +48,8 @@ import {
 } from '../../scripts/run-operation';
 import { createLogger } from '../../src/observability/logger';
 import { buildSchema } from '../../src/schema';
-import { startGateway, type RunningGateway } from '../../src/server';
+import type { Gateway } from '../../src/server';
+import { startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, useSandbox, type Json } from '../sandbox/harness';
 
@@ -116,15 +117,13 @@ function userErrorsIn(value: unknown): unknown[] {
 // --- the gateway and the sandbox ------------------------------------------------------------
 
 const h = useSandbox();
-let gateway: RunningGateway | undefined;
+let gateway: Gateway | undefined;
 
 beforeAll(async () => {
   nock.enableNetConnect(LOOPBACK);
-  gateway = await startGateway(
-    { zohoApiUrl: h.sandbox.apiUrl, zohoTimeoutMs: 5000, nodeEnv: 'test', logger: createLogger({ level: 'silent' }) },
-    0,
-    '127.0.0.1',
-  );
+  gateway = await startTestServer(testConfig({ ZOHO_API_URL: h.sandbox.apiUrl, ZOHO_TIMEOUT_MS: '5000' }), {
+    logger: createLogger({ level: 'silent' }),
+  });
 });
 
 afterAll(async () => {

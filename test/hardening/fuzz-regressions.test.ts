@@ -10,8 +10,8 @@
  */
 import nock from 'nock';
 import { redactSecrets } from '../../src/observability/redaction';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { NOW, ZOHO_API_URL, captureLogger } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { NOW, captureLogger, startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 
 interface GraphQLBody {
@@ -19,16 +19,12 @@ interface GraphQLBody {
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
-let gateway: RunningGateway;
+let gateway: Gateway;
 const logs = captureLogger();
 
 beforeAll(async () => {
   nock.enableNetConnect(/^127\.0\.0\.1(:\d+)?$/);
-  gateway = await startGateway(
-    { zohoApiUrl: ZOHO_API_URL, zohoTimeoutMs: 1000, nodeEnv: 'production', logger: logs.logger, now: () => NOW },
-    0,
-    '127.0.0.1',
-  );
+  gateway = await startTestServer(testConfig({ ZOHO_TIMEOUT_MS: '1000', NODE_ENV: 'production' }), { logger: logs.logger, now: () => NOW });
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Hardening: the gateway, fuzzed over real HTTP. A real gateway (`startGateway` on 127.0.0.1, port
+ * Hardening: the gateway, fuzzed over real HTTP. A real gateway (`createGateway` on 127.0.0.1, port
  * 0) runs in front of a real in-process sandbox (`startSandbox`), once with nodeEnv 'production'
  * and once with 'development', and fast-check throws at it:
  *
@@ -35,11 +35,13 @@ import vm from 'node:vm';
 import fc from 'fast-check';
 import nock from 'nock';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
+import type { NodeEnv as AnyNodeEnv } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
+import type { Gateway } from '../../src/server';
+import { startTestServer, testConfig } from '../helpers';
 import { httpRequest, type HttpReply } from '../http-client';
 
-type NodeEnv = Extract<GatewayOptions['nodeEnv'], 'production' | 'development'>;
+type NodeEnv = Extract<AnyNodeEnv, 'production' | 'development'>;
 
 /** The gateway's time limit per upstream call: small, so a slow upstream costs little. */
 const ZOHO_TIMEOUT_MS = 300;
@@ -1098,7 +1100,7 @@ describe('the oracle (what every reply is checked for) catches each kind of fail
 });
 
 describe.each<NodeEnv>(['production', 'development'])('the gateway in %s', (env) => {
-  let gateway: RunningGateway;
+  let gateway: Gateway;
   /** The gateway's error log lines (the cause of an INTERNAL_SERVER_ERROR shows there). */
   const errorLog: string[] = [];
 
@@ -1110,10 +1112,9 @@ describe.each<NodeEnv>(['production', 'development'])('the gateway in %s', (env)
         done();
       },
     });
-    gateway = await startGateway(
-      { zohoApiUrl: sandbox.apiUrl, zohoTimeoutMs: ZOHO_TIMEOUT_MS, nodeEnv: env, logger: createLogger({ level: 'error' }, logStream) },
-      0,
-      '127.0.0.1',
+    gateway = await startTestServer(
+      testConfig({ ZOHO_API_URL: sandbox.apiUrl, ZOHO_TIMEOUT_MS: String(ZOHO_TIMEOUT_MS), NODE_ENV: env }),
+      { logger: createLogger({ level: 'error' }, logStream) },
     );
   });
 

@@ -5,7 +5,7 @@
  * Every operation of the contract (paymentMethod, paymentMethods, paymentMethodSession with its
  * paymentMethod, createPaymentMethodSession, updatePaymentMethod for a card and an ACH account,
  * deletePaymentMethod and the router's `_entities`) runs through the real HTTP gateway
- * (startGateway on 127.0.0.1, port 0), in development and in production, with a logger at
+ * (createGateway on 127.0.0.1, port 0), in development and in production, with a logger at
  * `trace`, while secrets sit everywhere they can:
  * - in what the caller sends: its OAuth token (Zoho's `1000.<hex>.<hex>` shape and two unusual
  *   shapes), full Luhn-valid card numbers (plain, grouped by spaces, by dashes) and ABA-valid
@@ -30,9 +30,9 @@
 import nock from 'nock';
 import { resetUnknownEnumWarnings } from '../../src/mapping/enums';
 import { luhnValid, routingNumberValid } from '../../src/observability/redaction';
-import { startGateway, type RunningGateway } from '../../src/server';
+import type { Gateway } from '../../src/server';
 import { achPaymentMethod } from '../fixtures/payment-methods';
-import { ACCOUNT_ID, captureLogger, NOW, seed, zoho, ZOHO_API_URL } from '../helpers';
+import { ACCOUNT_ID, captureLogger, NOW, seed, startTestServer, testConfig, zoho } from '../helpers';
 import { httpRequest, type HttpReply } from '../http-client';
 
 type Json = Record<string, unknown>;
@@ -358,7 +358,7 @@ interface Sent {
 
 interface GatewayUnderTest {
   nodeEnv: NodeEnv;
-  gateway: RunningGateway;
+  gateway: Gateway;
   logs: ReturnType<typeof captureLogger>;
   sent: Sent[];
 }
@@ -540,18 +540,10 @@ describe.each<NodeEnv>(['development', 'production'])('no secret leaks (NODE_ENV
 
   beforeAll(async () => {
     gut.logs = captureLogger('trace');
-    gut.gateway = await startGateway(
-      {
-        zohoApiUrl: ZOHO_API_URL,
-        zohoTimeoutMs: 400,
-        nodeEnv,
-        logger: gut.logs.logger,
-        now: () => NOW,
-        // Each interceptor answers exactly one call; the breaker stays closed through the failures.
-        upstreamPolicyOptions: { retries: 0, breakerThreshold: 0 },
-      },
-      0,
-      '127.0.0.1',
+    gut.gateway = await startTestServer(
+      // Each interceptor answers exactly one call; the breaker stays closed through the failures.
+      testConfig({ ZOHO_TIMEOUT_MS: '400', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0', ZOHO_BREAKER_THRESHOLD: '0' }),
+      { logger: gut.logs.logger, now: () => NOW },
     );
     started.push(gut);
   });

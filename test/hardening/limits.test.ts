@@ -1,6 +1,6 @@
 /**
- * Hardening: the operation limits (src/http/operation-limits.ts) over real HTTP. A gateway started with
- * `startGateway` on 127.0.0.1 (port 0), Zoho mocked by nock.
+ * Hardening: the operation limits (src/http/operation-limits.ts) over real HTTP. A gateway built with
+ * `createGateway` on 127.0.0.1 (port 0), Zoho mocked by nock.
  *
  * For every limit:
  * - just at the limit the operation runs, and makes exactly the upstream calls it asks for (nock
@@ -34,12 +34,13 @@ import {
 } from 'graphql';
 import nock from 'nock';
 import { OPERATION_LIMITS } from '../../src/http/operation-limits';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
-import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, captureLogger, seed, zoho, withoutUpstreamCalls } from '../helpers';
+import type { NodeEnv as AnyNodeEnv } from '../../src/config';
+import type { Gateway } from '../../src/server';
+import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, captureLogger, seed, startTestServer, testConfig, zoho, withoutUpstreamCalls } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
 import { ACCOUNT, FULL, useSandbox } from '../sandbox/harness';
 
-type NodeEnv = Extract<GatewayOptions['nodeEnv'], 'development' | 'production'>;
+type NodeEnv = Extract<AnyNodeEnv, 'development' | 'production'>;
 type Json = Record<string, unknown>;
 
 interface GraphQLBody {
@@ -59,22 +60,21 @@ const OPERATIONS_DIR = path.join(ROOT, 'examples', 'operations');
 
 // --- gateways -------------------------------------------------------------------------------
 
-const started: RunningGateway[] = [];
+const started: Gateway[] = [];
 
-async function gateway(nodeEnv: NodeEnv, zohoApiUrl = ZOHO_API_URL): Promise<RunningGateway> {
+async function gateway(nodeEnv: NodeEnv, zohoApiUrl = ZOHO_API_URL): Promise<Gateway> {
   const logs = captureLogger('warn');
   // No retries: each nock interceptor answers exactly one call.
-  const gw = await startGateway(
-    { zohoApiUrl, zohoTimeoutMs: 5000, nodeEnv, logger: logs.logger, now: () => NOW, upstreamPolicyOptions: { retries: 0 } },
-    0,
-    '127.0.0.1',
-  );
+  const gw = await startTestServer(testConfig({ ZOHO_API_URL: zohoApiUrl, ZOHO_TIMEOUT_MS: '5000', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0' }), {
+    logger: logs.logger,
+    now: () => NOW,
+  });
   started.push(gw);
   return gw;
 }
 
-const gateways = new Map<NodeEnv, RunningGateway>();
-const gatewayFor = (nodeEnv: NodeEnv): RunningGateway => {
+const gateways = new Map<NodeEnv, Gateway>();
+const gatewayFor = (nodeEnv: NodeEnv): Gateway => {
   const gw = gateways.get(nodeEnv);
   if (!gw) throw new Error(`no ${nodeEnv} gateway`);
   return gw;
@@ -127,7 +127,7 @@ const zohoServesMethods = (times: number) =>
 
 
 /** POSTs an operation as the test caller. */
-const post = (gw: RunningGateway, query: string, variables?: Json, operationName?: string) =>
+const post = (gw: Gateway, query: string, variables?: Json, operationName?: string) =>
   postGraphQL(gw.url, { query, ...(variables && { variables }), ...(operationName && { operationName }) }, CALLER_HEADERS);
 
 /**
@@ -461,7 +461,7 @@ describe.each<NodeEnv>(['development', 'production'])('%s: limits', (nodeEnv) =>
 describe('the limits leave room for real use', () => {
   describe('every example operation runs against the embedded sandbox', () => {
     const h = useSandbox();
-    let gw: RunningGateway;
+    let gw: Gateway;
     beforeAll(async () => {
       gw = await gateway('production', h.sandbox.apiUrl);
     });

@@ -22,8 +22,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import nock from 'nock';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { ACCOUNT_ID, CALLER_HEADERS, NOW, captureLogger, createTestGateway, seed, zoho, type TestGateway } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { ACCOUNT_ID, CALLER_HEADERS, NOW, captureLogger, createTestGateway, seed, startTestServer, testConfig, zoho, type TestGateway } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 
 jest.setTimeout(30_000);
@@ -220,22 +220,14 @@ async function postAndDisconnect(url: string, body: Json, headers: Record<string
 
 describe('a client that disconnects (real HTTP, a slow Zoho stand-in)', () => {
   let standIn: StandIn;
-  let gateway: RunningGateway;
+  let gateway: Gateway;
   beforeAll(async () => {
     nock.enableNetConnect('127.0.0.1');
     standIn = await startStandIn();
-    gateway = await startGateway(
-      {
-        zohoApiUrl: standIn.apiUrl,
-        zohoTimeoutMs: 5000,
-        nodeEnv: 'test',
-        logger: captureLogger('warn').logger,
-        now: () => NOW,
-        upstreamPolicyOptions: { retries: 0 },
-      },
-      0,
-      '127.0.0.1',
-    );
+    gateway = await startTestServer(testConfig({ ZOHO_API_URL: standIn.apiUrl, ZOHO_TIMEOUT_MS: '5000', ZOHO_RETRIES: '0' }), {
+      logger: captureLogger('warn').logger,
+      now: () => NOW,
+    });
   });
   afterAll(async () => {
     await gateway.stop();

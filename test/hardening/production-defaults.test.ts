@@ -1,6 +1,6 @@
 /**
  * Hardening: what `nodeEnv: 'production'` turns off and what stays on in every mode, over real
- * HTTP (a gateway started with `startGateway` on 127.0.0.1, port 0; Zoho mocked by nock).
+ * HTTP (a gateway built with `createGateway` on 127.0.0.1, port 0; Zoho mocked by nock).
  *
  * - Introspection, the landing page, field suggestions and stack traces are off in production,
  *   and on in development (the same requests, so each test can fail both ways).
@@ -14,28 +14,32 @@
  * - Metrics: exact counts at GET /metrics, operation names bounded (200 + "other"), no card number.
  */
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Report, Trace } from '@apollo/usage-reporting-protobuf';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { getIntrospectionQuery } from 'graphql';
 import nock from 'nock';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server';
+import type { NodeEnv as AnyNodeEnv } from '../../src/config';
+import type { Gateway, GatewayDependencies } from '../../src/server';
 import {
   ACCOUNT_ID,
   AUTHORIZATION,
   CALLER_HEADERS,
   NOW,
   TOKEN,
-  ZOHO_API_URL,
   captureLogger,
   seed,
+  startTestServer,
+  testConfig,
   zoho,
   withoutUpstreamCalls,
 } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
-type NodeEnv = Extract<GatewayOptions['nodeEnv'], 'development' | 'production'>;
+type NodeEnv = Extract<AnyNodeEnv, 'development' | 'production'>;
 type Json = Record<string, unknown>;
 
 interface GraphQLBody {
@@ -57,35 +61,28 @@ const STACK = /stacktrace| {4}at \S|\bat (?:async )?(?:[\w.$<>[\]]+ )?\(?(?:\/|n
 
 // --- gateways -------------------------------------------------------------------------------
 
-const started: RunningGateway[] = [];
+const started: Gateway[] = [];
 
 async function gateway(
   nodeEnv: NodeEnv,
-  extra: Partial<GatewayOptions> = {},
+  env: Record<string, string> = {},
   logLevel = 'info',
-): Promise<{ gw: RunningGateway; logs: ReturnType<typeof captureLogger> }> {
+  deps: Partial<GatewayDependencies> = {},
+): Promise<{ gw: Gateway; logs: ReturnType<typeof captureLogger> }> {
   const logs = captureLogger(logLevel);
   // No retries: each nock interceptor answers exactly one call.
-  const gw = await startGateway(
-    {
-      zohoApiUrl: ZOHO_API_URL,
-      zohoTimeoutMs: 5000,
-      nodeEnv,
-      logger: logs.logger,
-      now: () => NOW,
-      upstreamPolicyOptions: { retries: 0 },
-      ...extra,
-    },
-    0,
-    '127.0.0.1',
-  );
+  const gw = await startTestServer(testConfig({ ZOHO_TIMEOUT_MS: '5000', NODE_ENV: nodeEnv, ZOHO_RETRIES: '0', ...env }), {
+    logger: logs.logger,
+    now: () => NOW,
+    ...deps,
+  });
   started.push(gw);
   return { gw, logs };
 }
 
 /** One gateway per mode, shared by the tests that count nothing. */
-const shared = new Map<NodeEnv, RunningGateway>();
-const gatewayFor = (nodeEnv: NodeEnv): RunningGateway => {
+const shared = new Map<NodeEnv, Gateway>();
+const gatewayFor = (nodeEnv: NodeEnv): Gateway => {
   const gw = shared.get(nodeEnv);
   if (!gw) throw new Error(`no ${nodeEnv} gateway`);
   return gw;
@@ -162,8 +159,8 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return found[0]?.value;
 }
 
-async function metricsOf(gw: RunningGateway): Promise<HttpReply> {
-  return httpRequest(`${new URL(gw.url).origin}/metrics`);
+async function metricsOf(gw: Gateway): Promise<HttpReply> {
+  return httpRequest(`${gw.adminUrl}/metrics`);
 }
 
 /** Runs `tasks` with at most `width` at a time. */
@@ -460,6 +457,30 @@ describe('federated traces (ftv1)', () => {
   );
 });
 
+describe('production: _service and ftv1 for callers that are not the router (kept on: see README, Exposure)', () => {
+  test('`_service { sdl }` answers any caller, credentials or not, with exactly the published subgraph.graphql, and calls no one', async () => {
+    const published = readFileSync(path.join(__dirname, '..', '..', 'subgraph.graphql'), 'utf8');
+    await withoutUpstreamCalls(async () => {
+      for (const headers of [{}, CALLER_HEADERS]) {
+        const reply = await postGraphQL(gatewayFor('production').url, { query: '{ _service { sdl } }' }, headers);
+        expect(reply.status).toBe(200);
+        const body = jsonOf<GraphQLBody>(reply);
+        expect(body.errors).toBeUndefined();
+        expect(String(body.data?.['_service']?.sdl).trim()).toBe(published.trim());
+      }
+    });
+  });
+
+  test('an inline trace only when the request asks for one (apollo-federation-include-trace: ftv1)', async () => {
+    const query = '{ __typename }';
+    const plain = jsonOf<GraphQLBody>(await postGraphQL(gatewayFor('production').url, { query }));
+    expect(plain).toEqual({ data: { __typename: 'Query' } });
+    const traced = jsonOf<GraphQLBody>(await postGraphQL(gatewayFor('production').url, { query }, { 'apollo-federation-include-trace': 'ftv1' }));
+    expect(traced.data).toEqual({ __typename: 'Query' });
+    expect(Number(Trace.decode(Buffer.from(String(traced.extensions?.['ftv1']), 'base64')).durationNs)).toBeGreaterThan(0);
+  });
+});
+
 describe('usage reporting', () => {
   test('reports carry no variable values, headers, token or card number, and masked errors', async () => {
     const captured: Buffer[] = [];
@@ -468,13 +489,8 @@ describe('usage reporting', () => {
       captured.push(typeof body === 'string' ? Buffer.from(body) : Buffer.from(body ?? ''));
       return new Response(null, { status: 204 }) as unknown as FetcherResponse;
     };
-    const { gw } = await gateway('production', {
-      usageReporting: {
-        key: 'service:test:xyz',
-        graphRef: 'test@current',
-        fetcher,
-        endpointUrl: 'https://usage-reporting.example/api/ingress/traces',
-      },
+    const { gw } = await gateway('production', { APOLLO_KEY: 'service:test:xyz', APOLLO_GRAPH_REF: 'test@current' }, 'info', {
+      usageReporting: { fetcher, endpointUrl: 'https://usage-reporting.example/api/ingress/traces' },
     });
     const headers = { ...CALLER_HEADERS, 'x-custom-secret': 'header-secret-d41d8cd98f', 'apollo-federation-include-trace': 'ftv1' };
 
@@ -654,11 +670,13 @@ describe('request ids', () => {
     });
   });
 
-  test('every response carries one, also /healthz and /metrics', async () => {
-    const origin = new URL(gatewayFor('production').url).origin;
-    for (const path of ['/healthz', '/readyz', '/metrics']) {
-      expect((await httpRequest(`${origin}${path}`)).headers['x-request-id']).toMatch(UUID);
-      expect((await httpRequest(`${origin}${path}`, { headers: { 'x-request-id': SANE } })).headers['x-request-id']).toBe(SANE);
+  test('every response carries one, also /healthz, /readyz, a 404, and the admin listener\'s', async () => {
+    const gw = gatewayFor('production');
+    const origin = new URL(gw.url).origin;
+    const urls = [...['/healthz', '/readyz', '/nowhere'].map((path) => `${origin}${path}`), ...['/metrics', '/healthz', '/readyz', '/nowhere'].map((path) => `${gw.adminUrl}${path}`)];
+    for (const url of urls) {
+      expect((await httpRequest(url)).headers['x-request-id']).toMatch(UUID);
+      expect((await httpRequest(url, { headers: { 'x-request-id': SANE } })).headers['x-request-id']).toBe(SANE);
     }
   });
 });
@@ -684,17 +702,19 @@ describe('metrics', () => {
     expect(reply.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = reply.text;
     const ops = 'graphql_operations_total';
-    expect(sample(text, ops, { operation: 'MetricsOk', outcome: 'ok' })).toBe(3);
-    expect(sample(text, ops, { operation: 'MetricsBadInput', outcome: 'BAD_USER_INPUT' })).toBe(1);
-    expect(sample(text, ops, { operation: 'MetricsUpstream', outcome: 'UPSTREAM_ERROR' })).toBe(1);
-    expect(sample(text, ops, { operation: 'MetricsNoToken', outcome: 'UNAUTHENTICATED' })).toBe(1);
-    expect(sample(text, ops, { operation: 'anonymous', outcome: 'ok' })).toBe(1);
-    expect(sample(text, ops, { operation: 'MetricsOk', outcome: 'UPSTREAM_ERROR' })).toBeUndefined();
+    // By type and root field (bounded by the schema), never by operation name (the caller's choice).
+    const pm = { type: 'query', root_field: 'paymentMethod' };
+    expect(sample(text, ops, { ...pm, outcome: 'ok' })).toBe(3);
+    expect(sample(text, ops, { ...pm, outcome: 'BAD_USER_INPUT' })).toBe(1);
+    expect(sample(text, ops, { ...pm, outcome: 'UPSTREAM_ERROR' })).toBe(1);
+    expect(sample(text, ops, { ...pm, outcome: 'UNAUTHENTICATED' })).toBe(1);
+    expect(sample(text, ops, { type: 'query', root_field: '__typename', outcome: 'ok' })).toBe(1);
+    expect(text).not.toMatch(/Metrics(Ok|BadInput|Upstream|NoToken)/);
 
     expect(text).toContain('# TYPE graphql_operation_duration_seconds histogram');
-    expect(sample(text, 'graphql_operation_duration_seconds_count', { operation: 'MetricsOk' })).toBe(3);
-    expect(sample(text, 'graphql_operation_duration_seconds_bucket', { operation: 'MetricsOk', le: '+Inf' })).toBe(3);
-    expect(sample(text, 'graphql_operation_duration_seconds_sum', { operation: 'MetricsOk' })).toBeGreaterThan(0);
+    expect(sample(text, 'graphql_operation_duration_seconds_count', pm)).toBe(6);
+    expect(sample(text, 'graphql_operation_duration_seconds_bucket', { ...pm, le: '+Inf' })).toBe(6);
+    expect(sample(text, 'graphql_operation_duration_seconds_sum', pm)).toBeGreaterThan(0);
 
     const upstream = 'zoho_upstream_requests_total';
     expect(sample(text, upstream, { endpoint: 'retrievePaymentMethod', status: '200' })).toBe(3);
@@ -706,7 +726,7 @@ describe('metrics', () => {
     expect(sample(text, 'zoho_circuit_state', { state: 'half-open' })).toBe(0);
   });
 
-  test('250 distinct operation names give at most 201 label values: the first 200 and "other"', async () => {
+  test('250 distinct operation names are one series: a name is the caller\'s choice, never a label', async () => {
     const { gw } = await gateway('production', {}, 'warn');
     const names = Array.from({ length: 250 }, (_, i) => `Distinct${i}`);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
@@ -718,18 +738,13 @@ describe('metrics', () => {
     expect(replies.map((reply) => reply.status)).toEqual(names.map(() => 200));
     const text = (await metricsOf(gw)).text;
     const operations = samples(text).filter((s) => s.name === 'graphql_operations_total');
-    const labels = new Set(operations.map((s) => s.labels['operation']));
-    expect(labels.size).toBeLessThanOrEqual(201);
-    expect(labels.size).toBe(201);
-    expect(labels.has('other')).toBe(true);
-    expect(sample(text, 'graphql_operations_total', { operation: 'other', outcome: 'ok' })).toBe(50);
-    expect(operations.reduce((sum, s) => sum + s.value, 0)).toBe(250);
-    const histogramLabels = new Set(
-      samples(text)
-        .filter((s) => s.name === 'graphql_operation_duration_seconds_count')
-        .map((s) => s.labels['operation']),
-    );
-    expect(histogramLabels.size).toBeLessThanOrEqual(201);
+    expect(operations.map((s) => s.labels)).toEqual([{ type: 'query', root_field: '__typename', outcome: 'ok' }]);
+    expect(operations[0]?.value).toBe(250);
+    expect(text).not.toContain('Distinct');
+    const histogramLabels = samples(text)
+      .filter((s) => s.name === 'graphql_operation_duration_seconds_count')
+      .map((s) => s.labels);
+    expect(histogramLabels).toEqual([{ type: 'query', root_field: '__typename' }]);
   });
 
   test('an operation name holding a card number never appears in /metrics', async () => {
@@ -741,6 +756,6 @@ describe('metrics', () => {
     const text = (await metricsOf(gw)).text;
     expect(text).not.toContain(CARD);
     expect(text).not.toContain(OTHER_CARD);
-    expect(sample(text, 'graphql_operations_total', { operation: 'other', outcome: 'ok' })).toBe(3);
+    expect(sample(text, 'graphql_operations_total', { type: 'query', root_field: '__typename', outcome: 'ok' })).toBe(3);
   });
 });

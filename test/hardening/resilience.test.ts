@@ -31,8 +31,8 @@ import nock from 'nock';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import type { UpstreamPolicyOptions } from '../../src/datasources/upstream-policy';
 import { GatewayMetrics } from '../../src/observability/metrics';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { captureLogger } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { captureLogger, startTestServer, testConfig } from '../helpers';
 import { httpRequest, jsonOf, postGraphQL } from '../http-client';
 
 jest.setTimeout(20_000);
@@ -176,7 +176,7 @@ const onUnhandledRejection = (reason: unknown) => {
 let sandbox: RunningSandbox;
 
 interface TestGateway {
-  running: RunningGateway;
+  running: Gateway;
   url: string;
   origin: string;
   logs: ReturnType<typeof captureLogger>;
@@ -190,19 +190,9 @@ async function startTestGateway(
   zohoTimeoutMs = RELAXED_TIMEOUT_MS,
 ): Promise<TestGateway> {
   const logs = captureLogger();
-  const running = await startGateway(
-    {
-      zohoApiUrl: sandbox.apiUrl,
-      zohoTimeoutMs,
-      nodeEnv: 'test',
-      logger: logs.logger,
-      upstreamName: 'resilience sandbox',
-      upstreamPolicyOptions: { ...BASE_POLICY, ...policy },
-      shutdownGraceMs: 2000,
-      metrics: new GatewayMetrics({ processMetrics: false }),
-    },
-    0,
-    '127.0.0.1',
+  const running = await startTestServer(
+    testConfig({ ZOHO_API_URL: sandbox.apiUrl, ZOHO_TIMEOUT_MS: String(zohoTimeoutMs), SHUTDOWN_GRACE_MS: '2000' }, { ...BASE_POLICY, ...policy }),
+    { logger: logs.logger, upstreamName: 'resilience sandbox', metrics: new GatewayMetrics({ processMetrics: false }) },
   );
   const gateway = { running, url: running.url, origin: new URL(running.url).origin, logs };
   gateways.push(gateway);
@@ -390,7 +380,7 @@ async function readyz(gateway: TestGateway): Promise<Record<string, unknown>> {
 }
 
 async function metricsText(gateway: TestGateway): Promise<string> {
-  const reply = await httpRequest(`${gateway.origin}/metrics`);
+  const reply = await httpRequest(`${gateway.running.adminUrl}/metrics`);
   expect(reply.status).toBe(200);
   return reply.text;
 }

@@ -4,7 +4,14 @@
  * the gateway while clients are connected.
  *
  * It proves that:
- * - SIGTERM while operations wait on a slow Zoho (sandbox latency fault): every in-flight
+ * - the drain load balancers see (SHUTDOWN_DELAY_MS): after SIGTERM `/readyz` answers 503 at
+ *   once on both listeners while `/graphql` is still served, on new connections and on a
+ *   kept-alive one; then new connections are refused, the idle kept-alive one is closed, an
+ *   operation in flight (the sandbox's latency fault) still gets its real answer, with
+ *   `Connection: close`, and the process exits 0 after it;
+ * - a second SIGTERM, and a SIGINT, during the drain do not cut it short: they are logged, the
+ *   operation in flight still gets its answer, and the exit is 0;
+ * - SIGTERM while operations wait on a slow Zoho (no delay): every in-flight
  *   operation completes with its full data, the process exits with code 0 (not killed by the
  *   signal) after those operations completed and long before SHUTDOWN_GRACE_MS, its log says
  *   `shutting down`, and while it drains a new client is refused (connection refused) or told
@@ -16,8 +23,8 @@
  *   SIGINT, and the embedded sandbox's port is closed afterwards;
  * - clients holding idle keep-alive connections (one that closes when the server does, one that
  *   never closes its side, and a pre-connected one that never sent a request) do not hold the exit
- *   up: they are closed at once; a connection that never sends a request and never closes its side
- *   holds it up to SHUTDOWN_GRACE_MS, and no longer.
+ *   up: they are closed at once; nor does a connection that never sends a request and never
+ *   closes its side: it is closed as soon as nothing is in flight.
  *
  * One sandbox process serves the file (reset before each test); each test starts its own gateway.
  * Time limits are generous: the suite runs on shared, noisy machines.
@@ -26,7 +33,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import nock from 'nock';
-import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
+import { httpRequest, jsonOf, postGraphQL, rawConnection, rawRequest, type HttpReply } from '../http-client';
 import {
   LOOPBACK,
   startGatewayProcess,
@@ -179,6 +186,93 @@ function startGatewayOnSandbox(env: Record<string, string>): Promise<GatewayProc
 }
 
 // --- the tests ------------------------------------------------------------------------------
+
+describe('SHUTDOWN_DELAY_MS: the drain load balancers see', () => {
+  test('/readyz is 503 at once while /graphql is still served on new and kept-alive connections; then new connections are refused, and the operation in flight gets its answer', async () => {
+    const DELAY_MS = 2_000;
+    const LATENCY_MS = 4_000;
+    const gateway = await startGatewayOnSandbox({ SHUTDOWN_DELAY_MS: String(DELAY_MS), SHUTDOWN_GRACE_MS: '10000', ZOHO_TIMEOUT_MS: '10000' });
+    const operation = JSON.stringify({ query: PAYMENT_METHOD, variables: { id: FIXTURE_CARD } });
+    const graphqlRequest = () => rawRequest('POST', '/graphql', { 'Content-Type': 'application/json', ...FULL }, operation);
+    const fullData = { data: { paymentMethod: expect.objectContaining({ id: FIXTURE_CARD, details: expect.objectContaining({ last4: '3212' }) }) } };
+
+    // A client with a kept-alive connection (as a load balancer keeps them), one request done.
+    const kept = await rawConnection(ipv4(gateway.origin));
+    kept.send(rawRequest('GET', '/healthz'));
+    expect(await kept.reply()).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
+    // An operation that Zoho answers slowly, in flight on a connection of its own.
+    await control('POST', '/__sandbox/faults', { endpoint: 'retrievePaymentMethod', type: 'latency', latency_ms: LATENCY_MS, count: 1 });
+    const slow = await rawConnection(ipv4(gateway.origin));
+    slow.send(graphqlRequest());
+    await untilFaultsTaken(1_500);
+
+    const sentAt = Date.now();
+    expect(gateway.child.kill('SIGTERM')).toBe(true);
+    const exited = gateway.exited.then((ended) => ({ ...ended, exitedAt: Date.now() }));
+    // The signal is handled within moments: /readyz turns 503 on both listeners.
+    for (const origin of [gateway.origin, gateway.adminOrigin]) {
+      let readyz = await freshGet(`${ipv4(origin)}/readyz`);
+      while ('status' in readyz && readyz.status === 200 && Date.now() - sentAt < 1_000) readyz = await freshGet(`${ipv4(origin)}/readyz`);
+      expect(readyz).toEqual({ status: 503, body: { status: 'not ready', reason: 'shutting down' } });
+    }
+    // ...while it still serves, for SHUTDOWN_DELAY_MS: a new connection, and the kept-alive one.
+    const fresh = await postGraphQL(ipv4(gateway.url), { query: PAYMENT_METHOD, variables: { id: FIXTURE_CARD } }, FULL, new http.Agent());
+    expect({ status: fresh.status, body: jsonOf(fresh) }).toEqual({ status: 200, body: fullData });
+    kept.send(graphqlRequest());
+    const onKept = await kept.reply();
+    expect({ status: onKept.status, body: JSON.parse(onKept.body) as unknown }).toEqual({ status: 200, body: fullData });
+    // Still keep-alive: the balancer may go on using the connection until it has taken the gateway out.
+    expect(onKept.headers['connection']).toBe('keep-alive');
+    await expect(freshGet(`${ipv4(gateway.origin)}/healthz`)).resolves.toEqual({ status: 200, body: { status: 'ok' } });
+    const servedUntil = Date.now();
+    expect(servedUntil - sentAt).toBeLessThan(DELAY_MS);
+
+    // After the delay: no new connections; the idle kept-alive one is closed.
+    await sleep(DELAY_MS - (Date.now() - sentAt) + 300);
+    await expect(freshGet(`${ipv4(gateway.origin)}/healthz`)).resolves.toEqual({ error: 'ECONNREFUSED' });
+    await kept.ended;
+    // Probes still read 503 on the admin listener until the process exits.
+    await expect(freshGet(`${ipv4(gateway.adminOrigin)}/readyz`)).resolves.toEqual({ status: 503, body: { status: 'not ready', reason: 'shutting down' } });
+
+    // The operation in flight gets its real answer, asking the client to close, and the connection ends with it.
+    const answered = await slow.reply(LATENCY_MS + 2_000);
+    const answeredAt = Date.now();
+    expect({ status: answered.status, body: JSON.parse(answered.body) as unknown }).toEqual({ status: 200, body: fullData });
+    expect(answered.headers['connection']).toBe('close');
+    await slow.ended;
+    const ended = await exited;
+    expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    expect(ended.exitedAt).toBeGreaterThanOrEqual(answeredAt);
+    expect(ended.exitedAt - sentAt).toBeGreaterThanOrEqual(LATENCY_MS - 1_000);
+    expect(errorLogs(gateway)).toEqual([]);
+    expect(logLines(gateway)).toContainEqual(expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM', shutdownDelayMs: DELAY_MS }));
+  });
+
+  test('a second SIGTERM, and a SIGINT, during the drain are logged and do not cut it short', async () => {
+    const LATENCY_MS = 2_500;
+    const gateway = await startGatewayOnSandbox({ SHUTDOWN_DELAY_MS: '500', SHUTDOWN_GRACE_MS: '10000', ZOHO_TIMEOUT_MS: '10000' });
+    await control('POST', '/__sandbox/faults', { endpoint: 'retrievePaymentMethod', type: 'latency', latency_ms: LATENCY_MS, count: 1 });
+    const operation = outcomeOf(postGraphQL(gateway.url, { query: PAYMENT_METHOD, variables: { id: FIXTURE_CARD } }, FULL, new http.Agent()));
+    await untilFaultsTaken(1_500);
+
+    expect(gateway.child.kill('SIGTERM')).toBe(true);
+    await waitForStdout(gateway, (out) => loggedShuttingDown(out, 'SIGTERM'));
+    expect(gateway.child.kill('SIGTERM')).toBe(true);
+    await sleep(300);
+    // In the grace period now (past the 500 ms delay), with the operation still in flight.
+    expect(gateway.child.kill('SIGINT')).toBe(true);
+    const outcome = await operation;
+    expect(outcome).toEqual({ status: 200, body: { data: { paymentMethod: expect.objectContaining({ id: FIXTURE_CARD }) } } });
+    const ended = await gateway.exited;
+    expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    const lines = logLines(gateway);
+    expect(lines.filter((line) => line['msg'] === 'shutting down')).toEqual([expect.objectContaining({ signal: 'SIGTERM' })]);
+    for (const signal of ['SIGTERM', 'SIGINT']) {
+      expect(lines).toContainEqual(expect.objectContaining({ signal, msg: `${signal} while shutting down (on SIGTERM): the drain goes on; SIGKILL stops the process at once` }));
+    }
+    expect(errorLogs(gateway)).toEqual([]);
+  });
+});
 
 describe('SIGTERM with operations in flight', () => {
   test('every in-flight operation completes with its data, new clients are turned away, and the process exits 0 after them', async () => {
@@ -345,8 +439,8 @@ describe('keep-alive clients', () => {
     }
   });
 
-  test('a connection that never sends a request and never closes its side holds the exit up to the grace period, no longer', async () => {
-    const GRACE_MS = 1_500;
+  test('a connection that never sends a request and never closes its side does not hold the exit: it is closed once nothing is in flight', async () => {
+    const GRACE_MS = 10_000;
     const gateway = await startGatewayOnSandbox({ SHUTDOWN_GRACE_MS: String(GRACE_MS), ZOHO_TIMEOUT_MS: '10000' });
     const port = Number(new URL(gateway.origin).port);
     // allowHalfOpen: it sees the server's end but never ends its own side.
@@ -358,7 +452,8 @@ describe('keep-alive clients', () => {
 
       const ended = await signalAndWait(gateway, 'SIGTERM');
       expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
-      expect(ended.exitedAt - ended.sentAt).toBeLessThan(GRACE_MS + 4_000);
+      // Nothing was in flight: neither the grace period nor the connection's own time limit (10 s for its headers) was waited out.
+      expect(ended.exitedAt - ended.sentAt).toBeLessThan(4_000);
       await silentEnded;
       expect(errorLogs(gateway)).toEqual([]);
     } finally {

@@ -14,16 +14,23 @@
  *   says ZOHO_API_URL is required); with PORT in use it exits with one line saying so;
  * - a request that once crashed it (an `_entities` call mixing a failing Zoho call and an unknown
  *   type) leaves it up;
- * - SIGTERM stops it with exit code 0.
+ * - SIGTERM stops it with exit code 0;
+ * - `npm start` itself (npm, then the gateway: the script `exec`s node, so no shell or tsx sits
+ *   between them) stops on Ctrl-C (SIGINT to its process group, as a terminal sends it) and on
+ *   SIGTERM to npm's pid alone (npm passes it on): the gateway drains and exits 0, npm exits 0,
+ *   and nothing of the group is left running.
  *
- * One gateway process serves the file (PORT=0 and SANDBOX_PORT=0: free ports, as printed).
+ * One gateway process serves the file (PORT=0 and SANDBOX_PORT=0: free ports, as printed); the
+ * `npm start` tests start their own.
  */
 import nock from 'nock';
 import { httpRequest, jsonOf, postGraphQL } from '../http-client';
 import {
   LOOPBACK,
   ProcessStartError,
+  processGroup,
   startGatewayProcess,
+  startNpmStartProcess,
   stopAllProcesses,
   waitForStdout,
   type GatewayProcess,
@@ -87,7 +94,7 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((log) => typeof log['msg'] === 'string' && log['msg'].startsWith('gateway ready at'));
-    expect(ready).toMatchObject({ url: gateway.url, upstream: 'embedded sandbox', msg: `gateway ready at ${gateway.url}` });
+    expect(ready).toMatchObject({ url: gateway.url, adminUrl: gateway.adminOrigin, upstream: 'embedded sandbox', msg: `gateway ready at ${gateway.url}` });
   });
 
   test('the printed example, sent with the printed headers, returns the fixture card ending 3212', async () => {
@@ -198,6 +205,18 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     expect(failure.stderr).not.toMatch(/^\s+at /m);
   });
 
+  test('an ADMIN_PORT already in use: the process exits non-zero with one line that says to change ADMIN_PORT', async () => {
+    const adminPort = new URL(gateway.adminOrigin).port;
+    const failure = (await startGatewayProcess({ ADMIN_PORT: adminPort }).catch((error: unknown) => error)) as ProcessStartError;
+    expect(failure).toBeInstanceOf(ProcessStartError);
+    expect(failure.exitCode).not.toBe(0);
+    expect(failure.exitCode).not.toBeNull();
+    expect(failure.stderr).toContain(`Could not serve the admin listener (/metrics) on port ${adminPort}`);
+    expect(failure.stderr).toContain('EADDRINUSE');
+    expect(failure.stderr).toContain('Set ADMIN_PORT to a free port');
+    expect(failure.stderr).not.toMatch(/^\s+at /m);
+  });
+
   test('an _entities call with a rejected token and an unknown __typename is a BAD_USER_INPUT error, and the process stays up', async () => {
     // Before the representations were checked up front, representation 0 started a Zoho call, the
     // unknown type threw, and the call's 401 rejected with no listener: the process died.
@@ -219,4 +238,33 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     // It has no request in flight: well under 5 s is enough to drain and close both servers.
     await expect(gateway.stop('SIGTERM', 5_000)).resolves.toBe(0);
   });
+});
+
+describe('npm start itself: signals reach the gateway, and nothing is left running', () => {
+  /** The gateway's log says it drained on `signal`. */
+  const drainedOn = (proc: GatewayProcess, signal: string) =>
+    proc.stdout.split('\n').some((line) => line.startsWith('{') && line.includes('"shutting down"') && line.includes(`"${signal}"`));
+
+  test.each([
+    ['Ctrl-C (SIGINT to the process group, as a terminal sends it)', 'SIGINT', 'group'],
+    ["SIGTERM to npm's pid alone", 'SIGTERM', 'npm'],
+  ] as const)('%s: the gateway drains and exits, npm exits 0, and the whole group is gone', async (_how, signal, target) => {
+    const npm = await startNpmStartProcess();
+    const group = npm.pgid as number;
+    // npm, and the gateway it started: exec leaves no shell (nor tsx) in between.
+    const running = processGroup(group);
+    expect(running.map((each) => each.pid)).toContain(npm.pid);
+    expect(running.filter((each) => each.pid !== npm.pid)).toEqual([
+      { pid: expect.any(Number), command: expect.stringMatching(/node --import tsx src\/main\.ts$/) },
+    ]);
+    expect((await httpRequest(`${npm.origin}/healthz`)).status).toBe(200);
+
+    if (target === 'group') process.kill(-group, signal);
+    else expect(npm.child.kill(signal)).toBe(true);
+    const ended = await npm.exited;
+    expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    expect(drainedOn(npm, signal)).toBe(true);
+    expect(processGroup(group)).toEqual([]);
+    await expect(httpRequest(`${npm.origin}/healthz`, { timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  }, 40_000);
 });

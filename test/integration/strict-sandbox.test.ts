@@ -1,5 +1,5 @@
 /**
- * The gateway (startGateway, over HTTP) against the sandbox in strict mode, as every test that
+ * The gateway (createGateway, over HTTP) against the sandbox in strict mode, as every test that
  * starts a sandbox runs it (sandbox/README.md, Strict mode): what strict mode makes reachable.
  * - A session for a customer the account does not know is Zoho's 404 resource_does_not_exist,
  *   which the gateway answers as the NOT_FOUND user error on ["input", "customerId"]; once the
@@ -9,7 +9,8 @@
  */
 import nock from 'nock';
 import { createLogger } from '../../src/observability/logger';
-import { startGateway, type RunningGateway } from '../../src/server';
+import type { Gateway } from '../../src/server';
+import { startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, UNKNOWN_ID, useSandbox, type Json } from '../sandbox/harness';
 import { LOOPBACK } from '../support/processes';
@@ -17,15 +18,13 @@ import { LOOPBACK } from '../support/processes';
 const CALLER = { authorization: `Zoho-oauthtoken ${FULL}`, 'x-zoho-account-id': ACCOUNT };
 
 const h = useSandbox({ strict: true });
-let gateway: RunningGateway | undefined;
+let gateway: Gateway | undefined;
 
 beforeAll(async () => {
   nock.enableNetConnect(LOOPBACK);
-  gateway = await startGateway(
-    { zohoApiUrl: h.sandbox.apiUrl, zohoTimeoutMs: 5000, nodeEnv: 'test', logger: createLogger({ level: 'silent' }) },
-    0,
-    '127.0.0.1',
-  );
+  gateway = await startTestServer(testConfig({ ZOHO_API_URL: h.sandbox.apiUrl, ZOHO_TIMEOUT_MS: '5000' }), {
+    logger: createLogger({ level: 'silent' }),
+  });
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
  * On the wire, the gateway sends Zoho byte-for-byte the requests the seeds document
  * (../shared/seeds/payment-method-sessions.txt and payment-methods.txt).
  *
- * The real HTTP gateway (startGateway, with its production fetcher: http-client.ts over keep-alive
+ * The real HTTP gateway (createGateway, with its production fetcher: http-client.ts over keep-alive
  * agents) runs on loopback, pointed at a stand-in Zoho: a plain node:http server in this file that
  * records every raw request (method, URL exactly as sent, headers, body bytes) and answers with the
  * seeds' response examples. Each test drives one GraphQL operation and asserts the exact upstream
@@ -15,8 +15,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { captureLogger, seed } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { captureLogger, seed, startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 
 /** The seeds' token and account id, verbatim. */
@@ -58,7 +58,7 @@ const zoho = http.createServer((req, res) => {
   });
 });
 
-let gateway: RunningGateway;
+let gateway: Gateway;
 let zohoHost: string;
 let client: http.Agent;
 
@@ -66,18 +66,11 @@ beforeAll(async () => {
   nock.enableNetConnect('127.0.0.1');
   await new Promise<void>((resolve) => zoho.listen(0, '127.0.0.1', resolve));
   zohoHost = `127.0.0.1:${(zoho.address() as AddressInfo).port}`;
-  gateway = await startGateway(
-    {
-      zohoApiUrl: `http://${zohoHost}/api/v1`,
-      zohoTimeoutMs: 5000,
-      nodeEnv: 'test',
-      logger: captureLogger().logger,
-      // Before Jan 2026: the seeds' update sends expiry 01/26, which must not be in the past.
-      now: () => new Date('2024-02-26T12:00:00Z'),
-    },
-    0,
-    '127.0.0.1',
-  );
+  gateway = await startTestServer(testConfig({ ZOHO_API_URL: `http://${zohoHost}/api/v1`, ZOHO_TIMEOUT_MS: '5000' }), {
+    logger: captureLogger().logger,
+    // Before Jan 2026: the seeds' update sends expiry 01/26, which must not be in the past.
+    now: () => new Date('2024-02-26T12:00:00Z'),
+  });
   client = new http.Agent({ keepAlive: true });
 });
 

@@ -17,8 +17,10 @@ export interface RealGateway {
   child: ChildProcess;
   /** e.g. `http://127.0.0.1:41235/graphql`. */
   url: string;
-  /** e.g. `http://127.0.0.1:41235`: `/readyz`, `/healthz`, `/metrics`. */
+  /** e.g. `http://127.0.0.1:41235`: `/readyz`, `/healthz`. */
   origin: string;
+  /** e.g. `http://127.0.0.1:41236`: the admin listener (ADMIN_PORT), `/metrics`. */
+  adminOrigin: string;
   stdout: () => string;
   stderr: () => string;
   /** The JSON log lines so far, parsed. */
@@ -31,7 +33,7 @@ export const stopAllGateways = stopAllProcesses;
 
 /**
  * Starts `src/main.ts` (startGatewayProcess) with ZOHO_API_URL = `zohoApiUrl`, HOST 127.0.0.1,
- * PORT 0 and info logs, plus `env`; resolves once it has printed its URL.
+ * PORT and ADMIN_PORT 0 and info logs, plus `env`; resolves once it has printed its URLs.
  */
 export async function startRealGateway(zohoApiUrl: string, env: Record<string, string> = {}): Promise<RealGateway> {
   const proc = await startGatewayProcess({ HOST: '127.0.0.1', LOG_LEVEL: 'info', ZOHO_API_URL: zohoApiUrl, ...env });
@@ -39,6 +41,7 @@ export async function startRealGateway(zohoApiUrl: string, env: Record<string, s
     child: proc.child,
     url: proc.url,
     origin: proc.origin,
+    adminOrigin: proc.adminOrigin,
     stdout: () => proc.stdout,
     stderr: () => proc.stderr,
     logs: () =>
@@ -129,9 +132,9 @@ export async function readyz(gateway: { origin: string }): Promise<{ httpStatus:
   return { httpStatus: reply.status, ...(JSON.parse(reply.text) as Record<string, unknown>) };
 }
 
-/** `/metrics` text, from the gateway's port. */
+/** `/metrics` text, from the gateway's admin listener. */
 export async function metricsText(gateway: RealGateway): Promise<string> {
-  const reply = await request(`${gateway.origin}/metrics`);
+  const reply = await request(`${gateway.adminOrigin}/metrics`);
   if (reply.status !== 200) throw new Error(`GET /metrics answered ${reply.status}`);
   return reply.text;
 }

@@ -3,8 +3,8 @@
  * `npm run sandbox` runs) and the gateway (`src/main.ts`, what `npm start` runs), each spawned
  * as `node --import tsx <file>` from the repository root, exactly as a developer runs them.
  *
- * Both bind port 0 and report the URL they chose on stdout; the helpers parse it from there, so a
- * test proves the printed URL is the one that serves. Each helper collects the child's stdout and
+ * Both bind port 0 (the gateway's admin listener too) and report the URLs they chose on stdout;
+ * the helpers parse them from there, so a test proves the printed URL is the one that serves. Each helper collects the child's stdout and
  * stderr, rejects (with that output, the exit code and the signal) when the child exits or is not
  * ready within the time limit, and registers the child so that `stopAllProcesses()` (afterAll)
  * and, as a last resort, the test runner's exit kill it even when a test fails.
@@ -13,6 +13,7 @@
  * read (and NODE_ENV, which Jest sets to `test`): a test states every setting it relies on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SANDBOX_VARIABLES } from '../../sandbox/config';
 import { CONFIG_VARIABLES } from '../../src/config';
@@ -43,6 +44,8 @@ export interface ProcessOutput {
 export interface ManagedProcess extends ProcessOutput {
   readonly child: ChildProcess;
   readonly pid: number | undefined;
+  /** Its process group (its own pid) when it leads one of its own, as a terminal starts a command. */
+  readonly pgid: number | undefined;
   /** Resolves once the child has exited, with its code (null when a signal ended it). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /**
@@ -65,6 +68,8 @@ export interface GatewayProcess extends ManagedProcess {
   url: string;
   /** The gateway's origin, for `/healthz` and `/readyz`. */
   origin: string;
+  /** The admin listener's origin (ADMIN_PORT), for `/metrics`, as the gateway printed it. */
+  adminOrigin: string;
 }
 
 /** Why a child did not become ready: it exited, or it took too long. */
@@ -86,13 +91,29 @@ const running = new Set<ManagedProcess>();
 /** Kills every child these helpers started and that is still running (for afterAll). */
 export async function stopAllProcesses(): Promise<void> {
   await Promise.all(
-    [...running].map((proc) => proc.stop('SIGKILL', 5_000).catch(() => undefined)),
+    [...running].map((proc) => {
+      killGroup(proc);
+      return proc.stop('SIGKILL', 5_000).catch(() => undefined);
+    }),
   );
+}
+
+/** SIGKILL to every process of `proc`'s own group, when it leads one (what it started goes too). */
+function killGroup(proc: ManagedProcess): void {
+  if (proc.pgid === undefined) return;
+  try {
+    process.kill(-proc.pgid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
 }
 
 // The last resort when afterAll never runs (a crashed or interrupted test run).
 process.once('exit', () => {
-  for (const proc of running) proc.child.kill('SIGKILL');
+  for (const proc of running) {
+    killGroup(proc);
+    proc.child.kill('SIGKILL');
+  }
 });
 
 /** The environment of a child: the runner's, minus CONTROLLED_VARIABLES, plus `env`. */
@@ -102,20 +123,31 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
+/** What to run: a command and its arguments; `group` starts it in a process group of its own. */
+interface Command {
+  command: string;
+  args: string[];
+  group?: boolean;
+}
+
+/** `node --import tsx <file>`: a TypeScript entry point run as `npm start` runs src/main.ts. */
+const tsx = (file: string): Command => ({ command: process.execPath, args: ['--import', 'tsx', file] });
+
 /**
- * Spawns `node --import tsx <file>` in the repository root and resolves once `readyFrom` finds
- * what it waits for in the stdout collected so far.
+ * Spawns `command` in the repository root and resolves once `readyFrom` finds what it waits for
+ * in the stdout collected so far.
  */
 function startProcess<T>(
-  file: string,
+  { command, args, group = false }: Command,
   env: Record<string, string>,
   readyFrom: (stdout: string) => T | undefined,
   what: string,
 ): Promise<{ proc: ManagedProcess; ready: T }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   let stdout = '';
   let stderr = '';
@@ -136,6 +168,7 @@ function startProcess<T>(
   const proc: ManagedProcess = {
     child,
     pid: child.pid,
+    pgid: group ? child.pid : undefined,
     exited,
     get stdout() {
       return stdout;
@@ -215,7 +248,7 @@ export async function waitForStdout(proc: ManagedProcess, predicate: (stdout: st
  */
 export async function startSandboxProcess(env: Record<string, string> = {}): Promise<SandboxProcess> {
   const { proc, ready } = await startProcess(
-    'sandbox/main.ts',
+    tsx('sandbox/main.ts'),
     { SANDBOX_PORT: '0', SANDBOX_STRICT: 'true', ...env },
     (stdout) => /Zoho Payments sandbox listening at (http:\/\/\S+)\/api\/v1\s/.exec(stdout)?.[1],
     'the sandbox process',
@@ -223,17 +256,15 @@ export async function startSandboxProcess(env: Record<string, string> = {}): Pro
   return Object.assign(proc, { origin: ready, apiUrl: `${ready}/api/v1` });
 }
 
-/** The gateway URL from the JSON log line `gateway ready at <url>` or the banner, once printed. */
-export function gatewayUrlFrom(stdout: string): string | undefined {
+/** The gateway's URL and admin origin from its JSON log line `gateway ready at <url>`, once printed. */
+export function gatewayUrlsFrom(stdout: string): { url: string; adminUrl: string } | undefined {
   // Complete lines only: a chunk may end in the middle of the URL.
   for (const line of stdout.split('\n').slice(0, -1)) {
-    const banner = /^Zoho Payments GraphQL gateway: (http:\/\/\S+)$/.exec(line.trim());
-    if (banner) return banner[1];
     if (!line.startsWith('{') || !line.endsWith('}')) continue;
     try {
-      const log = JSON.parse(line) as { msg?: unknown };
-      const match = typeof log.msg === 'string' ? /^gateway ready at (http:\/\/\S+)$/.exec(log.msg) : null;
-      if (match) return match[1];
+      const log = JSON.parse(line) as { msg?: unknown; url?: unknown; adminUrl?: unknown };
+      const ready = typeof log.msg === 'string' && log.msg.startsWith('gateway ready at ');
+      if (ready && typeof log.url === 'string' && typeof log.adminUrl === 'string') return { url: log.url, adminUrl: log.adminUrl };
     } catch {
       // not a log line
     }
@@ -242,15 +273,51 @@ export function gatewayUrlFrom(stdout: string): string | undefined {
 }
 
 /**
- * `npm start` on a free port (PORT=0; SANDBOX_PORT=0 too when no ZOHO_API_URL is given, so the
- * embedded sandbox also takes a free port): resolves once it prints its URL.
+ * `npm start` on free ports (PORT=0 and ADMIN_PORT=0; SANDBOX_PORT=0 too when no ZOHO_API_URL is
+ * given, so the embedded sandbox also takes a free port): resolves once it prints its URLs.
  */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { proc, ready } = await startProcess(
-    'src/main.ts',
-    { PORT: '0', ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
-    gatewayUrlFrom,
+    tsx('src/main.ts'),
+    { PORT: '0', ADMIN_PORT: '0', ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
+    gatewayUrlsFrom,
     'the gateway process',
   );
-  return Object.assign(proc, { url: ready, origin: new URL(ready).origin });
+  return Object.assign(proc, { url: ready.url, origin: new URL(ready.url).origin, adminOrigin: ready.adminUrl });
+}
+
+/**
+ * `npm start` itself (npm, the shell it runs the script in, the gateway), in a process group of
+ * its own as a terminal starts it, on free ports: resolves once the gateway prints its URLs.
+ * `pid` is npm's; `processGroup()` lists what of the group is still running.
+ */
+export async function startNpmStartProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const { proc, ready } = await startProcess(
+    { command: 'npm', args: ['start', '--silent'], group: true },
+    { PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0', ...env },
+    gatewayUrlsFrom,
+    'npm start',
+  );
+  return Object.assign(proc, { url: ready.url, origin: new URL(ready.url).origin, adminOrigin: ready.adminUrl });
+}
+
+/**
+ * The processes of group `pgid` still running (zombies, which only wait for their parent to
+ * collect their exit code, are not running), each with its command line. Linux (/proc) only.
+ */
+export function processGroup(pgid: number): Array<{ pid: number; command: string }> {
+  const members: Array<{ pid: number; command: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(group) !== pgid || state === 'Z') continue;
+      members.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+    } catch {
+      // it exited while being read
+    }
+  }
+  return members;
 }

@@ -3,6 +3,7 @@
  * variable that is wrong (contract.md, Configuration).
  */
 import { ConfigError, loadConfig } from '../../src/config';
+import { DEFAULT_UPSTREAM_POLICY } from '../../src/datasources/upstream-policy';
 
 function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -17,30 +18,104 @@ function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
 describe('loadConfig', () => {
   test('defaults: PORT 4000, ZOHO_TIMEOUT_MS 10000, NODE_ENV development, the embedded sandbox on 4010, the upstream limits', () => {
     expect(loadConfig({})).toEqual({
-      port: 4000,
-      host: '0.0.0.0',
-      zohoApiUrl: undefined,
-      sandboxPort: 4010,
-      zohoTimeoutMs: 10_000,
       nodeEnv: 'development',
       logLevel: 'info',
-      zohoRetries: 2,
-      zohoBreakerThreshold: 5,
-      zohoBreakerHalfOpenMs: 10_000,
-      zohoBreakerMinCallers: 3,
-      zohoMaxCallsPerOperation: 200,
-      zohoMaxConcurrencyPerCaller: 16,
-      zohoMaxSockets: 256,
-      shutdownGraceMs: 10_000,
+      http: { port: 4000, host: '0.0.0.0', adminPort: 9464, corsOrigins: '*', maxConnections: 1024, keepAliveTimeoutMs: 65_000, shutdownDelayMs: 0, shutdownGraceMs: 22_000 },
+      zoho: {
+        apiUrl: undefined,
+        timeoutMs: 10_000,
+        maxCallsPerOperation: 200,
+        maxSockets: 256,
+        // The upstream policy's own defaults, under its own names, for what no variable sets.
+        policy: { ...DEFAULT_UPSTREAM_POLICY, retries: 2, breakerThreshold: 5, breakerHalfOpenAfterMs: 10_000, breakerMinCallers: 3, maxConcurrencyPerCaller: 16 },
+      },
+      sandbox: { port: 4010 },
       apollo: undefined,
     });
   });
 
   test('HOST: where the gateway listens; an address or host name, nothing else', () => {
-    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
-    expect(loadConfig({ HOST: '::' }).host).toBe('::');
-    expect(loadConfig({ HOST: 'gateway.internal' }).host).toBe('gateway.internal');
+    expect(loadConfig({ HOST: '127.0.0.1' }).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::' }).http.host).toBe('::');
+    expect(loadConfig({ HOST: 'gateway.internal' }).http.host).toBe('gateway.internal');
     for (const bad of ['127.0.0.1 8080', 'http://0.0.0.0', 'a/b']) expect(configErrorOf({ HOST: bad }).message).toContain('HOST');
+  });
+
+  describe('CORS_ORIGINS', () => {
+    test('default: any origin (*) outside production, none in production', () => {
+      expect(loadConfig({}).http.corsOrigins).toBe('*');
+      expect(loadConfig({ NODE_ENV: 'test' }).http.corsOrigins).toBe('*');
+      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' }).http.corsOrigins).toEqual([]);
+    });
+
+    test('comma-separated origins, spaces and repeats ignored; * alone; in production too', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000 ,https://app.example.com' }).http.corsOrigins).toEqual([
+        'https://app.example.com',
+        'http://localhost:3000',
+      ]);
+      expect(loadConfig({ CORS_ORIGINS: ' * ' }).http.corsOrigins).toBe('*');
+      const production = { NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' };
+      expect(loadConfig({ ...production, CORS_ORIGINS: 'https://app.example.com' }).http.corsOrigins).toEqual(['https://app.example.com']);
+      expect(loadConfig({ ...production, CORS_ORIGINS: '*' }).http.corsOrigins).toBe('*');
+    });
+
+    test.each([
+      ['a path', 'https://app.example.com/', 'write https://app.example.com'],
+      ['a path', 'https://app.example.com/graphql', 'write https://app.example.com'],
+      ['upper case', 'https://App.Example.com', 'write https://app.example.com'],
+      ['a default port', 'https://app.example.com:443', 'write https://app.example.com'],
+      ['no scheme', 'app.example.com', 'is not an origin:'],
+      ['another scheme', 'ftp://files.example.com', 'is not an origin:'],
+      ['* in a list', '*, https://app.example.com', 'set it alone'],
+      ['only commas', ' , ,', 'comma-separated list of origins'],
+    ])('%s (%j) is refused at start, saying what to write', (_what, value, hint) => {
+      const error = configErrorOf({ CORS_ORIGINS: value });
+      expect(error.message).toContain('CORS_ORIGINS');
+      expect(error.message).toContain(hint);
+    });
+
+    test('named with the other bad variables in one error', () => {
+      const error = configErrorOf({ CORS_ORIGINS: 'nope', PORT: 'abc' });
+      expect(error.message).toContain('CORS_ORIGINS');
+      expect(error.message).toContain('PORT');
+    });
+  });
+
+  describe('SHUTDOWN_DELAY_MS and SHUTDOWN_GRACE_MS', () => {
+    const PRODUCTION = { NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' };
+
+    test('the delay: 5 s in production (load balancers must see /readyz 503), none otherwise; any explicit value', () => {
+      expect(loadConfig(PRODUCTION).http.shutdownDelayMs).toBe(5000);
+      expect(loadConfig({}).http.shutdownDelayMs).toBe(0);
+      expect(loadConfig({ NODE_ENV: 'test' }).http.shutdownDelayMs).toBe(0);
+      expect(loadConfig({ ...PRODUCTION, SHUTDOWN_DELAY_MS: '0' }).http.shutdownDelayMs).toBe(0);
+      expect(loadConfig({ SHUTDOWN_DELAY_MS: '15000' }).http.shutdownDelayMs).toBe(15_000);
+    });
+
+    test("the grace period's default lets an update's GET and PUT both take ZOHO_TIMEOUT_MS, whatever it is", () => {
+      for (const timeoutMs of [1, 2500, 10_000, 120_000]) {
+        const { http, zoho } = loadConfig({ ZOHO_TIMEOUT_MS: String(timeoutMs) });
+        expect(zoho.timeoutMs).toBe(timeoutMs);
+        expect(http.shutdownGraceMs).toBeGreaterThanOrEqual(2 * timeoutMs);
+        expect(http.shutdownGraceMs).toBe(2 * timeoutMs + 2000);
+      }
+      expect(loadConfig(PRODUCTION).http.shutdownGraceMs).toBe(22_000);
+    });
+
+    test('an explicit grace period is kept as it is, even below twice ZOHO_TIMEOUT_MS (main.ts warns then)', () => {
+      expect(loadConfig({ SHUTDOWN_GRACE_MS: '500', ZOHO_TIMEOUT_MS: '10000' }).http.shutdownGraceMs).toBe(500);
+      expect(loadConfig({ SHUTDOWN_GRACE_MS: '0' }).http.shutdownGraceMs).toBe(0);
+    });
+
+    test.each([
+      ['SHUTDOWN_DELAY_MS', '-1'],
+      ['SHUTDOWN_DELAY_MS', '600001'],
+      ['SHUTDOWN_DELAY_MS', 'soon'],
+      ['SHUTDOWN_GRACE_MS', '600001'],
+      ['SHUTDOWN_GRACE_MS', '2.5'],
+    ])('%s=%j is refused, naming it', (variable, value) => {
+      expect(configErrorOf({ [variable]: value }).message).toContain(variable);
+    });
   });
 
   test('bad resilience, shutdown and GraphOS settings fail fast, naming the variable', () => {
@@ -65,6 +140,9 @@ describe('loadConfig', () => {
       loadConfig({
         PORT: '8080',
         HOST: '127.0.0.1',
+        ADMIN_PORT: '9100',
+        MAX_CONNECTIONS: '20000',
+        KEEP_ALIVE_TIMEOUT_MS: '620000',
         ZOHO_API_URL: 'https://payments.zoho.eu/api/v1',
         ZOHO_TIMEOUT_MS: '2500',
         NODE_ENV: 'production',
@@ -76,35 +154,36 @@ describe('loadConfig', () => {
         ZOHO_MAX_CALLS_PER_OPERATION: '50',
         ZOHO_MAX_CONCURRENCY_PER_CALLER: '4',
         ZOHO_MAX_SOCKETS: '1024',
+        SHUTDOWN_DELAY_MS: '15000',
         SHUTDOWN_GRACE_MS: '30000',
         APOLLO_KEY: 'service:payments:abc123',
         APOLLO_GRAPH_REF: 'payments@current',
       }),
     ).toEqual({
-      port: 8080,
-      host: '127.0.0.1',
-      zohoApiUrl: 'https://payments.zoho.eu/api/v1',
-      sandboxPort: 4010,
-      zohoTimeoutMs: 2500,
       nodeEnv: 'production',
       logLevel: 'warn',
-      zohoRetries: 0,
-      zohoBreakerThreshold: 3,
-      zohoBreakerHalfOpenMs: 2500,
-      zohoBreakerMinCallers: 5,
-      zohoMaxCallsPerOperation: 50,
-      zohoMaxConcurrencyPerCaller: 4,
-      zohoMaxSockets: 1024,
-      shutdownGraceMs: 30_000,
+      http: { port: 8080, host: '127.0.0.1', adminPort: 9100, corsOrigins: [], maxConnections: 20_000, keepAliveTimeoutMs: 620_000, shutdownDelayMs: 15_000, shutdownGraceMs: 30_000 },
+      zoho: {
+        apiUrl: 'https://payments.zoho.eu/api/v1',
+        timeoutMs: 2500,
+        maxCallsPerOperation: 50,
+        maxSockets: 1024,
+        policy: { ...DEFAULT_UPSTREAM_POLICY, retries: 0, breakerThreshold: 3, breakerHalfOpenAfterMs: 2500, breakerMinCallers: 5, maxConcurrencyPerCaller: 4 },
+      },
+      sandbox: { port: 4010 },
       apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
     });
-    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({ nodeEnv: 'test', port: 0, sandboxPort: 0 });
-    expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zohoApiUrl).toBe('http://127.0.0.1:4010/api/v1');
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({
+      nodeEnv: 'test',
+      http: { port: 0, adminPort: 0 },
+      sandbox: { port: 0 },
+    });
+    expect(loadConfig({ ZOHO_API_URL: 'http://127.0.0.1:4010/api/v1' }).zoho.apiUrl).toBe('http://127.0.0.1:4010/api/v1');
   });
 
   test('a trailing slash is stripped from ZOHO_API_URL', () => {
-    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.in/api/v1/' }).zohoApiUrl).toBe('https://payments.zoho.in/api/v1');
-    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.com.au/api/v1//' }).zohoApiUrl).toBe(
+    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.in/api/v1/' }).zoho.apiUrl).toBe('https://payments.zoho.in/api/v1');
+    expect(loadConfig({ ZOHO_API_URL: 'https://payments.zoho.com.au/api/v1//' }).zoho.apiUrl).toBe(
       'https://payments.zoho.com.au/api/v1',
     );
   });
@@ -115,6 +194,14 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['PORT', '80.5'],
     ['SANDBOX_PORT', '65536'],
+    ['ADMIN_PORT', '65536'],
+    ['ADMIN_PORT', 'metrics'],
+    ['MAX_CONNECTIONS', '0'],
+    ['MAX_CONNECTIONS', '2.5'],
+    ['MAX_CONNECTIONS', 'unlimited'],
+    ['MAX_CONNECTIONS', '1000001'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '999'],
+    ['KEEP_ALIVE_TIMEOUT_MS', 'forever'],
     ['ZOHO_TIMEOUT_MS', '0'],
     ['ZOHO_TIMEOUT_MS', 'soon'],
     ['ZOHO_API_URL', 'ftp://x'],
@@ -158,18 +245,17 @@ describe('loadConfig', () => {
       ZOHO_MAX_SOCKETS: '1',
       ZOHO_BREAKER_MIN_CALLERS: '1',
     });
-    expect(low).toMatchObject({ zohoMaxCallsPerOperation: 1, zohoMaxConcurrencyPerCaller: 1, zohoMaxSockets: 1, zohoBreakerMinCallers: 1 });
+    expect(low.zoho).toMatchObject({ maxCallsPerOperation: 1, maxSockets: 1, policy: { maxConcurrencyPerCaller: 1, breakerMinCallers: 1 } });
     const high = loadConfig({
       ZOHO_MAX_CALLS_PER_OPERATION: '10000',
       ZOHO_MAX_CONCURRENCY_PER_CALLER: '1000',
       ZOHO_MAX_SOCKETS: '10000',
       ZOHO_BREAKER_MIN_CALLERS: '10000',
     });
-    expect(high).toMatchObject({
-      zohoMaxCallsPerOperation: 10_000,
-      zohoMaxConcurrencyPerCaller: 1000,
-      zohoMaxSockets: 10_000,
-      zohoBreakerMinCallers: 10_000,
+    expect(high.zoho).toMatchObject({
+      maxCallsPerOperation: 10_000,
+      maxSockets: 10_000,
+      policy: { maxConcurrencyPerCaller: 1000, breakerMinCallers: 10_000 },
     });
   });
 
@@ -192,7 +278,7 @@ describe('loadConfig', () => {
       expect(error.message).toContain('ZOHO_API_URL');
       expect(error.message).toContain('https://');
       // Outside production it is accepted as it is (local stand-ins, corporate test set-ups).
-      expect(loadConfig({ NODE_ENV: 'development', ZOHO_API_URL: url }).zohoApiUrl).toBe(url);
+      expect(loadConfig({ NODE_ENV: 'development', ZOHO_API_URL: url }).zoho.apiUrl).toBe(url);
     });
 
     test.each([
@@ -203,7 +289,7 @@ describe('loadConfig', () => {
       'http://localhost:4010/api/v1',
       'http://[::1]:4010/api/v1',
     ])('%s is allowed in production', (url) => {
-      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: url })).toMatchObject({ nodeEnv: 'production', zohoApiUrl: url });
+      expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: url })).toMatchObject({ nodeEnv: 'production', zoho: { apiUrl: url } });
     });
   });
 

@@ -279,3 +279,17 @@ describe('ZohoPaymentsAPI: credentials', () => {
     expect(forBob).toBeNull();
   });
 });
+
+describe('ZohoPaymentsAPI: no HTTP cache', () => {
+  it('a reply Zoho marks cacheable (max-age, ETag) is never served again: each read goes to Zoho, and the reply is read in full', async () => {
+    const cacheable = { ...JSON_HEADERS, 'cache-control': 'public, max-age=600', etag: '"v1"' };
+    const scope = zoho().get(`/api/v1/paymentmethods/${PM_ID}`).query(QUERY).times(2).reply(200, seed('retrieve-payment-method.response'), cacheable);
+
+    const zohoApi = api();
+    await expect(zohoApi.getPaymentMethod(PM_ID)).resolves.toMatchObject({ payment_method_id: PM_ID });
+    await expect(zohoApi.getPaymentMethod(PM_ID)).resolves.toMatchObject({ payment_method_id: PM_ID });
+    // And another request's datasource (they share the HTTP client, never a cache).
+    await rejection(api().getPaymentMethod(PM_ID));
+    expect(scope.isDone()).toBe(true);
+  });
+});

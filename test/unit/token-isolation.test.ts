@@ -2,7 +2,7 @@
  * Token isolation under concurrency (contract.md, Transport): the caller's token is forwarded "on
  * every upstream call of that request and of no other request", with that caller's account id.
  *
- * The real HTTP gateway (startGateway) runs on loopback; several callers, each with its own token
+ * The real HTTP gateway (createGateway) runs on loopback; several callers, each with its own token
  * AND its own account id, fire hundreds of concurrent operations of every kind. Zoho (nock) answers
  * each call after a random delay, so replies come back in an order unrelated to the requests, with
  * data derived from the credentials the call carried. Every upstream call is recorded and checked,
@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import nock from 'nock';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { captureLogger, NOW, ZOHO_API_URL, ZOHO_ORIGIN } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { captureLogger, NOW, ZOHO_ORIGIN, startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
 interface Caller {
@@ -431,7 +431,7 @@ function shuffle<T>(items: T[]): T[] {
 // ---------------------------------------------------------------------------------------------
 
 describe('token isolation under concurrency (real HTTP gateway on loopback)', () => {
-  let gateway: RunningGateway;
+  let gateway: Gateway;
   let logs: ReturnType<typeof captureLogger>;
   let agent: http.Agent;
   const served = { requests: 0, inFlight: 0, peakInFlight: 0 };
@@ -439,11 +439,7 @@ describe('token isolation under concurrency (real HTTP gateway on loopback)', ()
   beforeAll(async () => {
     nock.enableNetConnect('127.0.0.1');
     logs = captureLogger();
-    gateway = await startGateway(
-      { zohoApiUrl: ZOHO_API_URL, zohoTimeoutMs: 5000, nodeEnv: 'test', logger: logs.logger, now: () => NOW },
-      0,
-      '127.0.0.1',
-    );
+    gateway = await startTestServer(testConfig({ ZOHO_TIMEOUT_MS: '5000' }), { logger: logs.logger, now: () => NOW });
     gateway.httpServer.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (!req.url?.startsWith('/graphql')) return;
       served.requests += 1;

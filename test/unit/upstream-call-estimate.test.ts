@@ -6,7 +6,7 @@
  * - The estimate itself, on documents the schema validates: each root field's count, aliases,
  *   fields merged by response name, named and inline fragments, list lengths from literals,
  *   variables and variable defaults, `@skip`/`@include` with literal and variable conditions.
- * - Through a real gateway (startGateway on 127.0.0.1, Zoho mocked by nock): at the limit the
+ * - Through a real gateway (createGateway on 127.0.0.1, Zoho mocked by nock): at the limit the
  *   operation runs and makes exactly the calls it shows; one call past it is HTTP 400
  *   GRAPHQL_VALIDATION_FAILED, a message naming the limit and the setting, and no Zoho call at
  *   all (a trap on every method and path of Zoho's origin).
@@ -20,8 +20,8 @@ import { getOperationAST, parse, validate } from 'graphql';
 import nock from 'nock';
 import { estimateUpstreamCalls } from '../../src/http/upstream-call-estimate';
 import { buildSchema } from '../../src/schema';
-import { startGateway, type RunningGateway } from '../../src/server';
-import { ACCOUNT_ID, CALLER_HEADERS, NOW, ZOHO_API_URL, captureLogger, seed, zoho, withoutUpstreamCalls } from '../helpers';
+import type { Gateway } from '../../src/server';
+import { ACCOUNT_ID, CALLER_HEADERS, NOW, captureLogger, seed, startTestServer, testConfig, zoho, withoutUpstreamCalls } from '../helpers';
 import { jsonOf, postGraphQL, type HttpReply } from '../http-client';
 
 type Json = Record<string, unknown>;
@@ -187,28 +187,24 @@ describe('estimateUpstreamCalls', () => {
 // --- the refusal, over real HTTP ------------------------------------------------------------------
 
 const MAX = 200;
-const started: RunningGateway[] = [];
+const started: Gateway[] = [];
 
-async function gateway(maxCallsPerOperation?: number): Promise<RunningGateway> {
-  const gw = await startGateway(
-    {
-      zohoApiUrl: ZOHO_API_URL,
-      zohoTimeoutMs: 5000,
-      nodeEnv: 'production',
-      logger: captureLogger('warn').logger,
-      now: () => NOW,
+async function gateway(maxCallsPerOperation?: number): Promise<Gateway> {
+  const gw = await startTestServer(
+    testConfig({
+      ZOHO_TIMEOUT_MS: '5000',
+      NODE_ENV: 'production',
       // No retries: each nock interceptor answers exactly one call.
-      upstreamPolicyOptions: { retries: 0 },
-      ...(maxCallsPerOperation !== undefined && { maxCallsPerOperation }),
-    },
-    0,
-    '127.0.0.1',
+      ZOHO_RETRIES: '0',
+      ...(maxCallsPerOperation !== undefined && { ZOHO_MAX_CALLS_PER_OPERATION: String(maxCallsPerOperation) }),
+    }),
+    { logger: captureLogger('warn').logger, now: () => NOW },
   );
   started.push(gw);
   return gw;
 }
 
-let defaults: RunningGateway;
+let defaults: Gateway;
 beforeAll(async () => {
   nock.enableNetConnect('127.0.0.1');
   defaults = await gateway();
@@ -218,7 +214,7 @@ afterAll(async () => {
   nock.disableNetConnect();
 });
 
-const post = (gw: RunningGateway, query: string, variables?: Json) =>
+const post = (gw: Gateway, query: string, variables?: Json) =>
   postGraphQL(gw.url, { query, ...(variables && { variables }) }, CALLER_HEADERS);
 
 function methodReply(id: string): Json {
@@ -311,7 +307,7 @@ describe(`the default limit (${MAX})`, () => {
 });
 
 describe('maxCallsPerOperation (ZOHO_MAX_CALLS_PER_OPERATION) sets the limit', () => {
-  let small: RunningGateway;
+  let small: Gateway;
   beforeAll(async () => {
     small = await gateway(3);
   });
