@@ -14,7 +14,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
-import { MAX_IDS_PER_QUERY } from '../validation';
+import { MAX_IDS_PER_QUERY } from '../errors/validation';
 
 export const OPERATION_LIMITS = {
   /** Selection depth, fragments flattened (introspection is exempt). */
