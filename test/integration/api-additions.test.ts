@@ -11,7 +11,7 @@
  */
 import nock from 'nock';
 import { httpRequest, jsonOf, postGraphQL, type HttpReply } from '../http-client';
-import { graphql, startRealGateway, type GraphQLReply, type RealGateway } from '../support/gateway-process';
+import { graphql, settledLogs, startRealGateway, type GraphQLReply, type RealGateway } from '../support/gateway-process';
 import {
   LOOPBACK,
   startGatewayProcess,
@@ -180,7 +180,8 @@ describe('against a Zoho stand-in that sends what the sandbox cannot', () => {
   /** The stand-in answers `id` with the caller's card, these fields replaced. */
   const serve = (id: string, paymentMethod: Record<string, unknown>) => standin.when({ id, reply: { kind: 'success', paymentMethod } });
   const read = (id: string) => graphql(gateway, caller, READ, { id });
-  const warnings = () => gateway.logs().filter((line) => line['level'] === 40);
+  /** The warnings logged so far (every line written, logs being batched). */
+  const warnings = async () => (await settledLogs(gateway)).filter((line) => line['level'] === 40);
   const noErrors = (reply: GraphQLReply) => {
     expect(reply.status).toBe(200);
     expect(reply.errors).toBeUndefined();
@@ -206,7 +207,7 @@ describe('against a Zoho stand-in that sends what the sandbox cannot', () => {
         paymentMethod: { id, type: 'UNKNOWN', currency: 'USD', details: { __typename: 'UnknownPaymentMethodDetails', upstreamType: 'upi' }, billingAddress: null },
       });
     }
-    const logged = warnings().filter((line) => line['enum'] === 'PaymentMethodType');
+    const logged = (await warnings()).filter((line) => line['enum'] === 'PaymentMethodType');
     expect(logged).toEqual([expect.objectContaining({ upstreamValue: 'upi', mappedTo: 'UNKNOWN' })]);
     expect(gateway.stdout()).not.toContain('4242424242424242');
   });
@@ -236,14 +237,14 @@ describe('against a Zoho stand-in that sends what the sandbox cannot', () => {
     serve('1005', { card: { ...card, card_checks: { address_line_check: 'SORTA', postal_code_check: 'pass', cvc_check: '' } } });
     expect(noErrors(await read('1004'))?.['paymentMethod'].details.checks).toEqual({ addressLine: 'UNKNOWN', postalCode: 'UNKNOWN', cvc: 'UNCHECKED' });
     expect(noErrors(await read('1005'))?.['paymentMethod'].details.checks).toEqual({ addressLine: 'UNKNOWN', postalCode: 'PASS', cvc: 'UNKNOWN' });
-    expect(warnings().filter((line) => line['enum'] === 'CardCheckResult')).toEqual([expect.objectContaining({ upstreamValue: 'sorta', mappedTo: 'UNKNOWN' })]);
+    expect((await warnings()).filter((line) => line['enum'] === 'CardCheckResult')).toEqual([expect.objectContaining({ upstreamValue: 'sorta', mappedTo: 'UNKNOWN' })]);
   });
 
   test('an ACH holder type Zoho added later is UNKNOWN, logged once', async () => {
     const ach = { account_holder_name: 'Ada', account_holder_type: 'trust', last_four_digits: '6789' };
     serve('1006', { type: 'ach_debit', card: undefined, ach_debit: ach });
     expect(noErrors(await read('1006'))?.['paymentMethod'].details).toEqual({ __typename: 'AchDebitDetails', accountHolderType: 'UNKNOWN', last4: '6789' });
-    expect(warnings().filter((line) => line['enum'] === 'AccountHolderType')).toEqual([expect.objectContaining({ upstreamValue: 'trust', mappedTo: 'UNKNOWN' })]);
+    expect((await warnings()).filter((line) => line['enum'] === 'AccountHolderType')).toEqual([expect.objectContaining({ upstreamValue: 'trust', mappedTo: 'UNKNOWN' })]);
   });
 
   test('currency: empty is null, lower case is upper-cased, not ISO 4217 is null and logged once; never an error', async () => {
@@ -258,7 +259,7 @@ describe('against a Zoho stand-in that sends what the sandbox cannot', () => {
       serve(id, { currency });
       expect(noErrors(await read(id))?.['paymentMethod'].currency).toBe(expected);
     }
-    expect(warnings().filter((line) => line['enum'] === 'Currency')).toEqual([expect.objectContaining({ upstreamValue: 'QQQ', mappedTo: null })]);
+    expect((await warnings()).filter((line) => line['enum'] === 'Currency')).toEqual([expect.objectContaining({ upstreamValue: 'QQQ', mappedTo: null })]);
   });
 
   test("Zoho's payment_method_type_mismatch on the PUT is a TYPE_MISMATCH user error on the change", async () => {

@@ -148,3 +148,19 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+let markers = 0;
+/**
+ * The gateway's log lines once everything logged so far is out: the gateway writes its logs in
+ * batches (observability/logger.ts), so a test that reads them right after a reply may miss the
+ * last ones. A marker operation is sent and waited for; lines are written in order, so every line
+ * logged before it is out by then.
+ */
+export async function settledLogs(gateway: RealGateway, timeoutMs = 5_000): Promise<Array<Record<string, unknown>>> {
+  const operationName = `LogsSettled${++markers}`;
+  const reply = await graphql(gateway, { authorization: '', accountId: '' }, `query ${operationName} { __typename }`);
+  if (reply.status !== 200) throw new Error(`the marker operation answered ${reply.status}: ${reply.text}`);
+  const out = await eventually(() => gateway.logs().some((line) => line['operationName'] === operationName), timeoutMs, 20);
+  if (!out) throw new Error(`the marker operation's log line did not appear within ${timeoutMs} ms`);
+  return gateway.logs();
+}
