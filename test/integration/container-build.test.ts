@@ -9,7 +9,7 @@
  * - the runtime stage holds production dependencies only (no tsx, TypeScript, jest or Node
  *   binary package in its node_modules, no `.ts` source) and `node dist/main.js` serves from it:
  *   the schema is found from dist/, a real operation against a real sandbox returns the card;
- * - `NODE_ENV=production` comes from the image (no introspection);
+ * - `NODE_ENV=production` comes from the image (no introspection); `/metrics` is on ADMIN_PORT only;
  * - the HEALTHCHECK command exits 0 against it; SIGTERM ends it with exit code 0;
  * - `.dockerignore` keeps local installs, builds and `.env` files out of the build context.
  */
@@ -249,6 +249,11 @@ describe('the Dockerfile, carried out', () => {
       const introspection = await postGraphQL(graphql, { query: '{ __schema { queryType { name } } }' }, {});
       expect(introspection.text).toContain('GRAPHQL_VALIDATION_FAILED');
       expect((await httpRequest(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      // /metrics on the admin listener only.
+      expect((await httpRequest(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+      const metrics = await httpRequest(`http://127.0.0.1:${adminPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('graphql_operations_total');
 
       const [probe, ...probeArgs] = runtime.healthcheck as string[];
       const health = spawnSync(probe as string, probeArgs, { cwd: runtime.dir, env, encoding: 'utf8', timeout: 10_000 });
