@@ -5,9 +5,11 @@
  * this process. The profiler (V8's, as `node --cpu-prof`) runs over the measured load only, after
  * a warm-up, so start-up and compilation are not in it.
  *
- *   npx tsx bench/profile.ts [--arm 3] [--duration 15] [--connections 10] [--rev REV] [--out DIR]
+ *   npx tsx bench/profile.ts [--arm 3] [--duration 15] [--connections 10] [--latency MS] [--rev REV] [--out DIR]
  *
  * `--rev` profiles the gateway of another revision (a worktree, as the bench's `--baseline`).
+ * `--latency MS` has the sandbox delay every call (its latency fault), as the bench's latency
+ * pass does: with `--connections 1`, where a caller's wait goes.
  * Writes DIR/gateway-arm-<arm>.cpuprofile (open it in Chrome DevTools, Performance tab) and prints
  * the summary of bench/cpuprofile-summary.ts.
  */
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
   const armNumber = option('--arm', '3');
   const durationS = Number(option('--duration', '15'));
   const connections = Number(option('--connections', '10'));
+  const latencyMs = Number(option('--latency', '0'));
+  if (!Number.isInteger(latencyMs) || latencyMs < 0) throw new Error('--latency must be a whole number of milliseconds');
   const out = path.resolve(option('--out', path.join(os.tmpdir(), 'gateway-profile')));
   const arm = ARMS.find((a) => a.number === armNumber && a.target === 'gateway');
   if (!arm) throw new Error(`--arm must be one of ${ARMS.filter((a) => a.target === 'gateway').map((a) => a.number).join(', ')}`);
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     await post(`${sandbox.origin}/__sandbox/seed`, BATCH_SEED);
     for (const token of MANY_CALLERS_TOKENS) await post(`${sandbox.origin}/__sandbox/tokens`, token);
     for (const seed of MANY_CALLERS_SEEDS) await post(`${sandbox.origin}/__sandbox/seed`, seed);
+    if (latencyMs > 0) await post(`${sandbox.origin}/__sandbox/faults`, { type: 'latency', endpoint: '*', latency_ms: latencyMs, count: 1_000_000 });
     const gateway = await startGateway(rev ? `gateway of ${rev}` : 'gateway', sandbox.origin, source, { widestCaller: connections * 20 });
     processes.push(gateway);
 
