@@ -5,7 +5,7 @@
 
 /**
  * Every `code` the sandbox answers, and who named it. Zoho's public docs (its v1 "Errors" page,
- * as ../shared/docs/contract.md quotes it; the seeds name none) give only a few codes; for every
+ * the API pages themselves name none) give only a few codes; for every
  * other failure the sandbox had to choose a code itself, and a client must not take those for
  * Zoho's (README.md, Errors, says the same).
  */

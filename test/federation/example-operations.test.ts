@@ -61,7 +61,7 @@ const SCRIPT = path.join(ROOT, 'scripts', 'run-operation.ts');
 const LOOPBACK = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
 const CALLER = { Authorization: `Zoho-oauthtoken ${FULL}`, 'X-Zoho-Account-Id': ACCOUNT };
 
-/** The contract's operations (../shared/docs/contract.md), as root fields. */
+/** The contract's operations (README.md, Example operations), as root fields. */
 const CONTRACT_ROOT_FIELDS = {
   query: ['paymentMethod', 'paymentMethodSession', 'paymentMethods'],
   mutation: ['createPaymentMethodSession', 'deletePaymentMethod', 'updatePaymentMethod'],

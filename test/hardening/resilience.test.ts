@@ -5,7 +5,7 @@
  * the trouble and its journal (`GET /__sandbox/requests`) counting every upstream call.
  *
  * It proves, for every fault, that:
- * - the caller gets the contract's code (../shared/docs/contract.md, Errors): UPSTREAM_TIMEOUT for
+ * - the caller gets the contract's code (README.md, Errors): UPSTREAM_TIMEOUT for
  *   a slow Zoho, answered at about the timeout and never after the latency; UPSTREAM_ERROR (with
  *   `upstreamStatus` where Zoho gave one) for 5xx, a dropped connection, malformed JSON or an
  *   unexpected shape; RATE_LIMITED with `retryAfterSeconds` for a 429 it does not wait out;

@@ -1,6 +1,6 @@
 /**
  * On the wire, the gateway sends Zoho byte-for-byte the requests the seeds document
- * (../shared/seeds/payment-method-sessions.txt and payment-methods.txt).
+ * (the seeds: test/fixtures/seeds/).
  *
  * The real HTTP gateway (createGateway, with its production fetcher: http-client.ts over keep-alive
  * agents) runs on loopback, pointed at a stand-in Zoho: a plain node:http server in this file that

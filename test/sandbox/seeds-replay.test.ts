@@ -1,5 +1,5 @@
 /**
- * Every request example of the seeds (../shared/seeds/*.txt), replayed as written against the
+ * Every request example of the seeds (test/fixtures/seeds/), replayed as written against the
  * real sandbox over HTTP: the method, path, `account_id=23137556`, ids and OAuth token of their
  * code samples, with the JSON request bodies of test/fixtures/seeds/*.request.json, and the clock
  * frozen at the seeds' own moment (created_time 1708950672, 2024-02-26T12:31:12Z), when the card
