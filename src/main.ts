@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   if (shutdownGraceMs < 2 * config.zoho.timeoutMs) {
     logger.warn(
       { shutdownGraceMs, zohoTimeoutMs: config.zoho.timeoutMs },
-      'SHUTDOWN_GRACE_MS is less than twice ZOHO_TIMEOUT_MS: an update in flight at shutdown (a GET then a PUT to Zoho) may be cut',
+      'SHUTDOWN_GRACE_MS is less than twice ZOHO_TIMEOUT_MS: an update in flight at shutdown (a GET then a PUT to Zoho) may be cut. Unset SHUTDOWN_GRACE_MS (its default fits), or set it to at least twice ZOHO_TIMEOUT_MS',
     );
   }
   let stopping: string | undefined;
