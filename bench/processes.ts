@@ -7,8 +7,8 @@
  * runs as `sandbox-process.ts`, which counts the Zoho calls it answered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/support/ports';
 import { SANDBOX_VARIABLES } from '../sandbox/config';
 import { CONFIG_VARIABLES } from '../src/config';
 import { buildGateway } from './build-gateway';
@@ -48,17 +48,7 @@ export interface LaunchOptions {
   env?: Record<string, string>;
 }
 
-/** A port free at the time of asking (the child binds it a moment later). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * The gateway's limits, set so that none caps what an arm measures (bench/README.md): a limit

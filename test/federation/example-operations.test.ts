@@ -19,7 +19,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -52,6 +51,7 @@ import type { Gateway } from '../../src/server';
 import { startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
 import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, useSandbox, type Json } from '../sandbox/harness';
+import { freePort } from '../support/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OPERATIONS_DIR = path.join(ROOT, 'examples', 'operations');
@@ -356,15 +356,6 @@ function runScript(args: string[], env: Record<string, string>): Promise<ScriptR
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** A loopback port with nothing listening on it (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  return port;
 }
 
 describe('scripts/run-operation.ts, run as a process', () => {

@@ -15,12 +15,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { httpRequest, postGraphQL } from '../http-client';
+import { freePort } from '../support/ports';
 
 jest.setTimeout(240_000);
 
@@ -152,17 +152,6 @@ function imageEnv(): Record<string, string> {
     if (value !== undefined && !name.startsWith('JEST') && name !== 'NODE_ENV' && !name.startsWith('npm_')) env[name] = value;
   }
   return { ...env, PATH: `${NODE_BIN_DIR}:${process.env['PATH'] ?? ''}` };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Every file under `dir`, relative to it, skipping node_modules. */
