@@ -23,7 +23,7 @@ import type { CorsPolicy } from './cors';
 import type { Health, JsonReply } from './health';
 import { OPERATION_LIMITS } from './operation-limits';
 import { readJsonBody, type BodyError } from './request-body';
-import { REQUEST_ID_HEADER, requestIdFrom, requestScopeFrom, runInRequestScope, type RequestScope } from './request-scope';
+import { REQUEST_ID_HEADER, requestIdFrom, requestScopeFrom, runAfterReply, runInRequestScope, type RequestScope } from './request-scope';
 
 export interface HttpFrontOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -100,7 +100,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   }
 
   function graphql(req: IncomingMessage, res: GraphQLResponse, search: string): void {
-    const scope = requestScopeFrom(req.headers);
+    const scope = requestScopeFrom(req.headers, true);
     const origin = req.headers.origin;
     if (req.method === 'OPTIONS') {
       const headers = [REQUEST_ID_HEADER, scope.requestId, 'cache-control', 'no-store', ...cors.preflight(origin, req.headers['access-control-request-headers']), 'content-length', '0'];
@@ -152,7 +152,9 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         runInRequestScope(scope, () => logger.error({ err: error }, 'unexpected error while answering a request'));
         if (!res.headersSent) reply(res, 500, [REQUEST_ID_HEADER, scope.requestId, 'cache-control', 'no-store'], JSON_TYPE, INTERNAL(scope.requestId));
         else res.destroy();
-      });
+      })
+      .finally(() => runAfterReply(scope))
+      .catch((error: unknown) => runInRequestScope(scope, () => logger.error({ err: error }, 'unexpected error after a reply')));
   }
 
   async function write(res: ServerResponse, requestId: string, origin: string | undefined, response: HTTPGraphQLResponse): Promise<void> {

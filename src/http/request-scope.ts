@@ -21,6 +21,12 @@ export interface RequestScope {
    * of this request leaves the process, whatever their shape.
    */
   readonly secrets?: readonly string[];
+  /**
+   * Work that may wait until the reply is written (the operation's log line and metrics): the HTTP
+   * front runs it right after the reply's last write. A scope without it (an in-process
+   * `execute`) runs such work at once.
+   */
+  readonly afterReply?: Array<() => void>;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -56,10 +62,33 @@ export function currentRequestScope(): RequestScope | undefined {
   return storage.getStore();
 }
 
-/** The scope of a request with these headers: its id, and the caller's secrets (computed once for both). */
-export function requestScopeFrom(headers: IncomingHttpHeaders): RequestScope {
+/**
+ * The scope of a request with these headers: its id, and the caller's secrets (computed once for
+ * both); `deferred`: the HTTP front's, which runs `afterReply` work once the reply is written.
+ */
+export function requestScopeFrom(headers: IncomingHttpHeaders, deferred = false): RequestScope {
   const secrets = callerSecretsFrom(headers);
-  return { requestId: requestIdFrom(headers, secrets), secrets };
+  return deferred ? { requestId: requestIdFrom(headers, secrets), secrets, afterReply: [] } : { requestId: requestIdFrom(headers, secrets), secrets };
+}
+
+/**
+ * Runs `work` once this request's reply is written, off the caller's wait (at one connection the
+ * log line and metrics were about 0.1 ms of it), or at once outside the HTTP front.
+ */
+export function afterReply(work: () => void): void {
+  const pending = storage.getStore()?.afterReply;
+  if (pending) pending.push(work);
+  else work();
+}
+
+/** Runs the work deferred to after the reply (in the request's scope: its log lines carry its id); once. */
+export function runAfterReply(scope: RequestScope): void {
+  const pending = scope.afterReply;
+  if (!pending || pending.length === 0) return;
+  const work = pending.splice(0);
+  storage.run(scope, () => {
+    for (const fn of work) fn();
+  });
 }
 
 /** Runs `fn` in a request's scope: what it calls, and the callbacks and promises it starts, see the scope. */

@@ -11,6 +11,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
 import type { GatewayMetrics } from './metrics';
 import { operationShape } from './operation-shape';
+import { afterReply } from '../http/request-scope';
 
 export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
@@ -27,32 +28,35 @@ export function operationReportPlugin(metrics?: GatewayMetrics): ApolloServerPlu
           const errorCodes = [...new Set(codes)];
           const outcome = errorCodes[0] ?? 'ok';
           const durationMs = performance.now() - started;
-          metrics?.recordOperation(operationShape(operation, document, schema), outcome, durationMs / 1000);
-          contextValue.logger.info(
-            {
-              operationName: operationName ?? null,
-              durationMs: Math.round(durationMs * 10) / 10,
-              outcome: outcome === 'ok' ? 'ok' : 'error',
-              errorCodes,
-              upstreamCallCount: contextValue.upstreamCalls.length,
-              upstreamCalls: contextValue.upstreamCalls.map((call) => ({
-                endpoint: call.endpoint,
-                method: call.method,
-                path: call.path,
-                status: call.status,
-                ...(call.failure && { failure: call.failure }),
-                ...(call.failureCode && { failureCode: call.failureCode }),
-                durationMs: Math.round(call.durationMs * 10) / 10,
-              })),
-              ...(contextValue.unsentCalls.length > 0 && { unsentCalls: contextValue.unsentCalls }),
-              ...(contextValue.audit.mutations.length > 0 && {
-                callerKey: contextValue.audit.caller?.callerKey ?? null,
-                accountId: contextValue.audit.caller?.accountId ?? null,
-                mutations: contextValue.audit.mutations,
-              }),
-            },
-            'graphql operation',
-          );
+          // Once the reply is written: the caller waits for its reply, not for its log line.
+          afterReply(() => {
+            metrics?.recordOperation(operationShape(operation, document, schema), outcome, durationMs / 1000);
+            contextValue.logger.info(
+              {
+                operationName: operationName ?? null,
+                durationMs: Math.round(durationMs * 10) / 10,
+                outcome: outcome === 'ok' ? 'ok' : 'error',
+                errorCodes,
+                upstreamCallCount: contextValue.upstreamCalls.length,
+                upstreamCalls: contextValue.upstreamCalls.map((call) => ({
+                  endpoint: call.endpoint,
+                  method: call.method,
+                  path: call.path,
+                  status: call.status,
+                  ...(call.failure && { failure: call.failure }),
+                  ...(call.failureCode && { failureCode: call.failureCode }),
+                  durationMs: Math.round(call.durationMs * 10) / 10,
+                })),
+                ...(contextValue.unsentCalls.length > 0 && { unsentCalls: contextValue.unsentCalls }),
+                ...(contextValue.audit.mutations.length > 0 && {
+                  callerKey: contextValue.audit.caller?.callerKey ?? null,
+                  accountId: contextValue.audit.caller?.accountId ?? null,
+                  mutations: contextValue.audit.mutations,
+                }),
+              },
+              'graphql operation',
+            );
+          });
         },
       };
     },

@@ -289,6 +289,26 @@ describe('the HTTP front (node:http, src/http/app.ts)', () => {
     expect((await httpRequest(`${origin}/healthz`)).headers['cache-control']).toBeUndefined();
   });
 
+  test("an operation's log line is written after its reply, with the request's id (the caller does not wait for it)", async () => {
+    const { gw, logs } = await gateway('production');
+    zohoServesPaymentMethod();
+    // What the log held when the reply's last write was made, for each /graphql reply.
+    const linesAtReply: number[] = [];
+    gw.httpServer.prependListener('request', (_req, res) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+      res.end = ((...args: unknown[]) => {
+        linesAtReply.push(logs.lines().filter((line) => line.includes('"msg":"graphql operation"')).length);
+        return end(...args);
+      }) as typeof res.end;
+    });
+    const reply = await postGraphQL(gw.url, { query: PM_QUERY }, { ...CALLER_HEADERS, 'x-request-id': 'after-the-reply' });
+    expect(reply.status).toBe(200);
+    expect(linesAtReply).toEqual([0]);
+    const operationLines = logs.lines().filter((line) => line.includes('"msg":"graphql operation"'));
+    expect(operationLines).toHaveLength(1);
+    expect(JSON.parse(operationLines[0]!)).toMatchObject({ requestId: 'after-the-reply', operationName: 'PaymentMethod', upstreamCallCount: 1 });
+  });
+
   test('no X-Powered-By, no ETag; Content-Length on every reply', async () => {
     const { gw, origin } = await gateway('development');
     for (const reply of [
