@@ -16,34 +16,42 @@ export const PaymentMethod: PaymentMethodResolvers = {
   // Async, so a credentials error fails this entity alone (not the router's whole `_entities`).
   __resolveReference: async (reference, ctx) => (isZohoId(reference.id) ? ctx.loaders.paymentMethod.load(reference.id) : null),
   id: (pm) => pm.payment_method_id,
-  type: async (pm, _, ctx) => paymentMethodType((pm.type ? pm : await complete(pm, ctx)).type, ctx.logger),
-  customer: (pm, _, ctx) => complete(pm, ctx),
-  status: async (pm, _, ctx) =>
-    toSchemaEnum((pm.status ? pm : await complete(pm, ctx)).status, STATUSES, 'UNKNOWN', 'PaymentMethodStatus', ctx.logger),
-  currency: async (pm, _, ctx) => currencyFromZoho((await complete(pm, ctx)).currency, ctx.logger),
-  details: async (pm, _, ctx) => {
-    const full = await complete(pm, ctx);
-    const type = paymentMethodType(full.type, ctx.logger);
-    // zoho-types checks that a card method carries `card` and an ACH method `ach_debit`.
-    if (type === 'CARD' && full.card) return { __typename: 'CardDetails', ...full.card };
-    if (type === 'ACH_DEBIT' && full.ach_debit) return { __typename: 'AchDebitDetails', ...full.ach_debit };
-    // Zoho's own name for the type, bounded and masked like upstreamCode: it is an identifier
-    // such as "upi", and never the place for a card or routing number.
-    if (type === 'UNKNOWN') return { __typename: 'UnknownPaymentMethodDetails', upstreamType: safeUpstreamCode(full.type) ?? '' };
-    throw upstreamError(`Zoho sent payment method ${full.payment_method_id} without its ${full.type} details.`);
+  // Each field reads the full method synchronously when it has it (a payment method query): a
+  // promise per field would cost graphql-js a microtask and a promise-for-object each.
+  type: (pm, _, ctx) => (pm.type ? paymentMethodType(pm.type, ctx.logger) : withFull(pm, ctx, (full) => paymentMethodType(full.type, ctx.logger))),
+  customer: (pm, _, ctx) => withFull(pm, ctx, (full) => full),
+  status: (pm, _, ctx) =>
+    pm.status ? paymentMethodStatus(pm.status, ctx.logger) : withFull(pm, ctx, (full) => paymentMethodStatus(full.status, ctx.logger)),
+  currency: (pm, _, ctx) => withFull(pm, ctx, (full) => currencyFromZoho(full.currency, ctx.logger)),
+  details: (pm, _, ctx) =>
+    withFull(pm, ctx, (full) => {
+      const type = paymentMethodType(full.type, ctx.logger);
+      // zoho-types checks that a card method carries `card` and an ACH method `ach_debit`.
+      if (type === 'CARD' && full.card) return { __typename: 'CardDetails' as const, ...full.card };
+      if (type === 'ACH_DEBIT' && full.ach_debit) return { __typename: 'AchDebitDetails' as const, ...full.ach_debit };
+      // Zoho's own name for the type, bounded and masked like upstreamCode: it is an identifier
+      // such as "upi", and never the place for a card or routing number.
+      if (type === 'UNKNOWN') return { __typename: 'UnknownPaymentMethodDetails' as const, upstreamType: safeUpstreamCode(full.type) ?? '' };
+      throw upstreamError(`Zoho sent payment method ${full.payment_method_id} without its ${full.type} details.`);
+    }),
+  billingAddress: (pm, _, ctx) => withFull(pm, ctx, (full) => full.billing_address ?? null),
+  createdAt: (pm, _, ctx) => {
+    const createdAt = (time: Parameters<typeof zohoTime>[0]) => {
+      const at = zohoTime(time);
+      if (!at) throw upstreamError(`Zoho sent payment method ${pm.payment_method_id} without a valid created_time.`);
+      return at;
+    };
+    return pm.created_time != null ? createdAt(pm.created_time) : withFull(pm, ctx, (full) => createdAt(full.created_time));
   },
-  billingAddress: async (pm, _, ctx) => (await complete(pm, ctx)).billing_address ?? null,
-  createdAt: async (pm, _, ctx) => {
-    const createdAt = zohoTime(pm.created_time ?? (await complete(pm, ctx)).created_time);
-    if (!createdAt) throw upstreamError(`Zoho sent payment method ${pm.payment_method_id} without a valid created_time.`);
-    return createdAt;
-  },
-  updatedAt: async (pm, _, ctx) => zohoTime((await complete(pm, ctx)).last_modified_time),
+  updatedAt: (pm, _, ctx) => withFull(pm, ctx, (full) => zohoTime(full.last_modified_time)),
 };
 
 /** Zoho's payment method type; one Zoho added later is UNKNOWN (logged once), never an error. */
 const paymentMethodType = (raw: string | null | undefined, logger: Logger): PaymentMethodType =>
   toSchemaEnum(raw, TYPES, 'UNKNOWN', 'PaymentMethodType', logger);
+
+const paymentMethodStatus = (raw: string | null | undefined, logger: Logger): PaymentMethodStatus =>
+  toSchemaEnum(raw, STATUSES, 'UNKNOWN', 'PaymentMethodStatus', logger);
 
 const isComplete = (pm: ZohoPaymentMethodRef): pm is ZohoPaymentMethod => 'customer_id' in pm;
 
@@ -58,4 +66,9 @@ async function complete(pm: ZohoPaymentMethodRef, { loaders }: GatewayContext): 
     throw upstreamError(`Zoho no longer has payment method ${pm.payment_method_id}, which the session refers to.`);
   }
   return full;
+}
+
+/** `read` of the full payment method: at once when `pm` is complete, else once the request's loader has it. */
+function withFull<T>(pm: ZohoPaymentMethodRef, ctx: GatewayContext, read: (full: ZohoPaymentMethod) => T): T | Promise<T> {
+  return isComplete(pm) ? read(pm) : complete(pm, ctx).then(read);
 }
