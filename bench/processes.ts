@@ -160,14 +160,15 @@ export async function startSandbox(): Promise<BenchProcess> {
   );
 }
 
-export async function startProxy(upstreamOrigin: string): Promise<BenchProcess> {
+export async function startProxy(upstreamOrigin: string, launchOptions: LaunchOptions = {}): Promise<BenchProcess> {
   const port = await freePort();
   return launch(
     'proxy',
-    ['--import', 'tsx', 'bench/proxy.ts'],
+    [...(launchOptions.nodeArgs ?? []), '--import', 'tsx', 'bench/proxy.ts'],
     { PROXY_PORT: String(port), UPSTREAM_ORIGIN: upstreamOrigin },
     `http://127.0.0.1:${port}`,
     '/__sandbox/health',
+    { ...launchOptions, nodeArgs: [] },
   );
 }
 
