@@ -30,6 +30,7 @@ function policy(options: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
 
 const read = (callerKey: string, signal?: AbortSignal): PolicyCall => ({
   callerKey,
+  accountId: '23137556',
   endpoint: 'retrievePaymentMethod',
   kind: 'read',
   ...(signal && { signal }),
@@ -254,7 +255,7 @@ describe("each caller's circuit, and the gateway-wide one", () => {
     ).resolves.toBe('third time');
     let writes = 0;
     await failureOf(
-      p.execute({ callerKey: 'alice', endpoint: 'deletePaymentMethod', kind: 'write' }, async () => {
+      p.execute({ callerKey: 'alice', accountId: '23137556', endpoint: 'deletePaymentMethod', kind: 'write' }, async () => {
         writes++;
         return outage();
       }),
