@@ -1,16 +1,14 @@
 /**
  * The rate budget (src/datasources/rate-budget.ts, contract.md: ZOHO_RATE_LIMIT_PER_MINUTE), in
- * memory: through the gateway with Zoho in nock (which budget each call draws on, what a refusal
- * looks like, and that a refused call never reaches Zoho), and under the upstream policy alone
- * (retries, turns and circuits). The budgets are small, so every test stays inside one minute's
- * window: no clock is needed, and none is waited on. The Redis-backed budget is
+ * memory, through the gateway with Zoho in nock: which budget each call draws on, what a refusal
+ * looks like, and that a refused call never reaches Zoho. The budgets are small, so every test
+ * stays inside one minute's window: no clock is needed, and none is waited on. Where the policy
+ * draws (retries, turns, circuits) is in upstream-policy.test.ts; the Redis-backed budget in
  * test/integration/rate-budget-redis.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { AcceptedTokens } from '../../src/datasources/accepted-tokens';
 import { createRateBudget } from '../../src/datasources/rate-budget';
-import { UpstreamError, type UpstreamFailure } from '../../src/datasources/upstream-failure';
-import { DEFAULT_UPSTREAM_POLICY, UpstreamPolicy, type UpstreamPolicyOptions } from '../../src/datasources/upstream-policy';
 import { createGateway, type Gateway } from '../../src/server';
 import {
   ACCOUNT_ID,
@@ -200,99 +198,6 @@ describe('through the gateway (Zoho in nock)', () => {
     expect(gateway.upstreamPolicy.openCallerCircuits).toBe(0);
     expect(gateway.upstreamPolicy.circuitState).toBe('closed');
     expect((await gateway.metrics.exposition()).body).toContain('zoho_rate_budget_rejections_total{budget="account"} 5');
-  });
-});
-
-describe('under the upstream policy', () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  function policyWithBudget(
-    budget: { perMinute: number; unverifiedPerMinute: number },
-    options: Partial<UpstreamPolicyOptions> = {},
-  ): UpstreamPolicy {
-    return new UpstreamPolicy(
-      {
-        ...DEFAULT_UPSTREAM_POLICY,
-        timeoutMs: 1000,
-        retries: 0,
-        retryBaseDelayMs: 1,
-        retryMaxDelayMs: 1,
-        breakerThreshold: 0,
-        ...options,
-      },
-      createRateBudget(budget),
-    );
-  }
-
-  const read = (callerKey: string) => ({ callerKey, accountId: ACCOUNT_ID, endpoint: 'retrievePaymentMethod' as const, kind: 'read' as const });
-  const outage = (): never => {
-    throw new UpstreamError({ kind: 'status', status: 503 }, 'retrievePaymentMethod');
-  };
-  async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
-    const error: unknown = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(UpstreamError);
-    return (error as UpstreamError).failure;
-  }
-
-  test('each attempt draws a point, retries included; a retry over budget is refused and not sent', async () => {
-    const p = policyWithBudget({ perMinute: 100, unverifiedPerMinute: 2 }, { retries: 2 });
-    let attempts = 0;
-    const failure = await failureOf(
-      p.execute(read('alice'), async () => {
-        attempts++;
-        return outage();
-      }),
-    );
-    expect(attempts).toBe(2);
-    expect(failure).toMatchObject({ kind: 'rate-budget', budget: 'unverified' });
-  });
-
-  test('a call waiting for its turn draws nothing', async () => {
-    const p = policyWithBudget({ perMinute: 100, unverifiedPerMinute: 2 }, { maxConcurrencyPerCaller: 1 });
-    let release: (() => void) | undefined;
-    const held = p.execute(read('alice'), () => new Promise<string>((resolve) => (release = () => resolve('held'))));
-    // Its client goes away while it waits for alice's one slot.
-    const gone = new AbortController();
-    const waiting = failureOf(p.execute({ ...read('alice'), signal: gone.signal }, async () => 'never'));
-    await sleep(10);
-    gone.abort();
-    expect(await waiting).toMatchObject({ kind: 'cancelled' });
-    release!();
-    await expect(held).resolves.toBe('held');
-    // The held call took one point, the one that waited none: one is left.
-    await expect(p.execute(read('bob'), async () => 'bob')).resolves.toBe('bob');
-    expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
-  });
-
-  test('a call its open circuit refuses gives its point back', async () => {
-    const p = policyWithBudget({ perMinute: 100, unverifiedPerMinute: 3 }, { breakerThreshold: 2, breakerHalfOpenAfterMs: 10_000 });
-    for (let i = 0; i < 2; i++) await failureOf(p.execute(read('alice'), async () => outage()));
-    expect(p.openCallerCircuits).toBe(1);
-    for (let i = 0; i < 5; i++) expect(await failureOf(p.execute(read('alice'), async () => 'never'))).toMatchObject({ kind: 'circuit-open' });
-    // Two points went to the outages, none to the five calls the circuit refused.
-    await expect(p.execute(read('bob'), async () => 'bob')).resolves.toBe('bob');
-    expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
-  });
-
-  test("a refusal is not the half-open circuit's trial: the circuit stays open", async () => {
-    const p = policyWithBudget({ perMinute: 100, unverifiedPerMinute: 2 }, { breakerThreshold: 2, breakerHalfOpenAfterMs: 50, breakerMinCallers: 5 });
-    for (let i = 0; i < 2; i++) await failureOf(p.execute(read('alice'), async () => outage()));
-    expect(p.openCallerCircuits).toBe(1);
-    await sleep(80);
-    let ran = false;
-    const failure = await failureOf(
-      p.execute(read('alice'), async () => {
-        ran = true;
-        return 'trial';
-      }),
-    );
-    expect(failure).toMatchObject({ kind: 'rate-budget' });
-    expect(ran).toBe(false);
-    // Had cockatiel seen the refusal as its trial's outcome, it would have closed the circuit.
-    expect(p.openCallerCircuits).toBe(1);
   });
 });
 
