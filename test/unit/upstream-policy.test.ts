@@ -1,8 +1,9 @@
 /**
  * The upstream policy on its own (src/datasources/upstream-policy.ts): each caller's turns, the
  * time budget that starts after the turn, each caller's circuit, the gateway-wide circuit that
- * only several failing callers open, and where each attempt draws on the rate budget. The attempts are plain functions: what goes over the
- * wire is the HTTP client's and the datasource's tests' concern.
+ * only several failing callers open, and where each attempt draws on the rate budget. The
+ * attempts are plain functions: what goes over the wire is the HTTP client's and the
+ * datasource's tests' concern.
  */
 import { UpstreamError, type UpstreamFailure } from '../../src/datasources/upstream-failure';
 import {
