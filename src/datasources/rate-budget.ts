@@ -117,8 +117,9 @@ export class RateBudget {
     this.#accepted = options.acceptedTokens ?? new AcceptedTokens();
     this.#logger = logger;
     this.#shared = redis !== undefined;
-    const limiter = (points: number, name: string): RateLimiterAbstract => {
-      const limits = { points, duration: WINDOW_SECONDS, keyPrefix: `${keyPrefix}rate-budget${name ? `:${name}` : ''}` };
+    // rate-limiter-flexible joins its keyPrefix and a key with ':'.
+    const limiter = (points: number, limiterPrefix: string): RateLimiterAbstract => {
+      const limits = { points, duration: WINDOW_SECONDS, keyPrefix: `${keyPrefix}${limiterPrefix}` };
       if (!redis) return new RateLimiterMemory(limits);
       const insuranceLimiter = new InsuranceLimiter(limits, () => this.#insuranceUsed());
       return new RLWrapperTimeouts({
@@ -129,8 +130,8 @@ export class RateBudget {
       });
     };
     this.#limiters = {
-      account: limiter(options.perMinute, 'account'),
-      unverified: limiter(options.unverifiedPerMinute, ''),
+      account: limiter(options.perMinute, 'rate-budget:account'),
+      unverified: limiter(options.unverifiedPerMinute, 'rate-budget'),
     };
   }
 
