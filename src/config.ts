@@ -5,6 +5,7 @@
  * wrong (see README.md, Configuration).
  */
 import { z } from 'zod';
+import { DEFAULT_RATE_BUDGET, type RateBudgetLimits } from './datasources/rate-budget';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicyOptions } from './datasources/upstream-policy';
 import type { CorsOrigins } from './http/cors';
 
@@ -56,6 +57,8 @@ export interface ZohoConfig {
   maxSockets: number;
   /** The upstream policy (UpstreamPolicyOptions, under its own names); its timeout is `timeoutMs`. */
   policy: Omit<UpstreamPolicyOptions, 'timeoutMs'>;
+  /** Calls to Zoho per account and per minute, and for tokens Zoho has not yet accepted (datasources/rate-budget.ts). */
+  rateBudget: RateBudgetLimits;
 }
 
 /** ADMIN_PORT's default: the port Prometheus exporters (OpenTelemetry's among them) commonly use. */
@@ -112,6 +115,14 @@ const envSchema = z.object({
   ZOHO_MAX_CALLS_PER_OPERATION: z.coerce.number().int().min(1).max(10_000).default(200),
   ZOHO_MAX_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_UPSTREAM_POLICY.maxConcurrencyPerCaller),
   ZOHO_MAX_SOCKETS: z.coerce.number().int().min(1).max(10_000).default(256),
+  // Far above any real account's limit: the bench sets 10,000,000 to take the budget out of its way.
+  ZOHO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_RATE_BUDGET.perMinute),
+  ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000_000)
+    .default(DEFAULT_RATE_BUDGET.unverifiedPerMinute),
   // Their defaults depend on NODE_ENV and ZOHO_TIMEOUT_MS (loadConfig).
   SHUTDOWN_DELAY_MS: milliseconds.optional(),
   SHUTDOWN_GRACE_MS: milliseconds.optional(),
@@ -182,6 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         breakerHalfOpenAfterMs: data.ZOHO_BREAKER_HALF_OPEN_MS,
         breakerMinCallers: data.ZOHO_BREAKER_MIN_CALLERS,
         maxConcurrencyPerCaller: data.ZOHO_MAX_CONCURRENCY_PER_CALLER,
+      },
+      rateBudget: {
+        perMinute: data.ZOHO_RATE_LIMIT_PER_MINUTE,
+        unverifiedPerMinute: data.ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE,
       },
     },
     sandbox: { port: data.SANDBOX_PORT },

@@ -18,10 +18,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config';
 import { buildContext, type ContextDependencies, type GatewayContext } from './context';
 import { createZohoHttpClient } from './datasources/http-client';
 import { UpstreamPolicy } from './datasources/upstream-policy';
+import { createRateBudget, type RateBudget } from './datasources/rate-budget';
 import { createAdminListener } from './http/admin';
 import { createHttpFront } from './http/app';
 import { corsPolicy } from './http/cors';
@@ -60,6 +62,11 @@ export interface GatewayDependencies {
   usageReporting?: { fetcher?: Fetcher; endpointUrl?: string };
   /** Idempotency records of mutations with an `idempotencyKey` (default: in memory, at most IDEMPOTENCY_MAX_KEYS). */
   idempotencyStore?: IdempotencyStore;
+  /**
+   * The Redis the rate budget is shared through by every replica (the gateway's one client, and
+   * its key prefix); without it, the budget is per process.
+   */
+  rateBudgetRedis?: { client: Redis; keyPrefix?: string };
 }
 
 /** The gateway, built and started (Apollo Server), not yet listening. */
@@ -67,6 +74,8 @@ export interface Gateway {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly metrics: GatewayMetrics;
   readonly upstreamPolicy: UpstreamPolicy;
+  /** The budget of calls to Zoho per account (and for unverified tokens), drawn before each call. */
+  readonly rateBudget: RateBudget;
   /** Where mutations' idempotency records are kept: one store per gateway, shared by every request. */
   readonly idempotencyStore: IdempotencyStore;
   /** The gateway's port: `/graphql`, `/healthz`, `/readyz`. */
@@ -156,7 +165,14 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     logger,
   });
   const metrics = deps.metrics ?? new GatewayMetrics();
-  const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
+  const rateBudget = createRateBudget({
+    ...config.zoho.rateBudget,
+    logger,
+    ...(deps.rateBudgetRedis && { redis: deps.rateBudgetRedis.client, keyPrefix: deps.rateBudgetRedis.keyPrefix }),
+  });
+  rateBudget.onRejection((budget) => metrics.recordRateBudgetRejection(budget));
+  rateBudget.onFallbackChange((fallback) => metrics.setRateBudgetFallback(fallback));
+  const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy }, rateBudget);
   // Created once per gateway, as the policy is: every request's mutations share its records.
   const idempotencyStore = deps.idempotencyStore ?? new MemoryIdempotencyStore();
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
@@ -234,6 +250,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     apollo,
     metrics,
     upstreamPolicy,
+    rateBudget,
     idempotencyStore,
     httpServer,
     adminServer,

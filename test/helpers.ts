@@ -17,6 +17,7 @@ import type { UpstreamPolicyOptions } from '../src/datasources/upstream-policy';
 import { createLogger, type Logger } from '../src/observability/logger';
 import type { IdempotencyStore } from '../src/idempotency/store';
 import { createGateway, type Gateway, type GatewayDependencies } from '../src/server';
+import { ROOMY_RATE_BUDGET } from './support/rate-budget';
 
 export const ZOHO_ORIGIN = 'https://payments.zoho.com';
 export const ZOHO_API_URL = `${ZOHO_ORIGIN}/api/v1`;
@@ -82,11 +83,12 @@ export interface TestGateway {
 
 /**
  * The configuration of a gateway in a test, as loadConfig reads it from the environment:
- * NODE_ENV=test, on 127.0.0.1 and free ports (PORT, ADMIN_PORT), with Zoho's origin (nock) as upstream, plus `env`
+ * NODE_ENV=test, on 127.0.0.1 and free ports (PORT, ADMIN_PORT), with Zoho's origin (nock) as upstream,
+ * a rate budget no test reaches unless it sets its own (ROOMY_RATE_BUDGET), plus `env`
  * (`ZOHO_API_URL: ''` for none); `policy` sets what no variable does (backoffs, in ms).
  */
 export function testConfig(env: Record<string, string> = {}, policy: Partial<Omit<UpstreamPolicyOptions, 'timeoutMs'>> = {}): GatewayConfig {
-  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', ZOHO_API_URL, ...env });
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', ZOHO_API_URL, ...ROOMY_RATE_BUDGET, ...env });
   return { ...config, zoho: { ...config.zoho, policy: { ...config.zoho.policy, ...policy } } };
 }
 

@@ -56,7 +56,7 @@ export interface UpstreamCall {
 /** A call the gateway did not send (a limit, an open circuit, a gone client), for logs and metrics. */
 export interface UnsentCall {
   endpoint: ZohoEndpoint;
-  reason: 'circuit_open' | 'caller_busy' | 'operation_limit' | 'token_rejected' | 'cancelled';
+  reason: 'circuit_open' | 'caller_busy' | 'rate_budget' | 'operation_limit' | 'token_rejected' | 'cancelled';
 }
 
 export interface ZohoPaymentsAPIOptions {
@@ -133,6 +133,7 @@ const USER_AGENT = 'zoho-payments-graphql-gateway';
 const UNSENT_REASONS: Partial<Record<UpstreamError['failure']['kind'], UnsentCall['reason']>> = {
   'circuit-open': 'circuit_open',
   'caller-busy': 'caller_busy',
+  'rate-budget': 'rate_budget',
   'operation-limit': 'operation_limit',
   'token-rejected': 'token_rejected',
   cancelled: 'cancelled',
@@ -280,7 +281,13 @@ export class ZohoPaymentsAPI extends RESTDataSource {
     try {
       this.#guard.admit(endpoint, method, path);
       const { parsedBody, status } = await this.#policy.execute(
-        { callerKey: this.#credentials.callerKey, endpoint, kind: method === 'GET' ? 'read' : 'write', signal: this.#guard.signal },
+        {
+          callerKey: this.#credentials.callerKey,
+          accountId: this.#credentials.accountId,
+          endpoint,
+          kind: method === 'GET' ? 'read' : 'write',
+          signal: this.#guard.signal,
+        },
         async (signal) => {
           // It may have waited for its turn: the client may have gone, or a 401 come, meanwhile.
           this.#guard.assertStillWanted(endpoint);

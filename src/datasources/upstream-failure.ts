@@ -4,6 +4,7 @@
  * contract's error codes. Nothing here is ever sent to a client as it is.
  */
 import type { ZohoEndpoint } from './endpoints';
+import type { BudgetName } from './rate-budget';
 
 /** Why the HTTP client got no usable reply: a log field and a metric label, never client text. */
 export type TransportFailureReason =
@@ -62,6 +63,8 @@ export type UpstreamFailure =
   | { kind: 'operation-limit'; limit: number }
   /** Not sent: Zoho rejected this caller's token (401) earlier in the same operation. */
   | { kind: 'token-rejected' }
+  /** Not sent: the gateway's own budget of calls to Zoho is spent for now (rate-budget.ts). */
+  | { kind: 'rate-budget'; budget: BudgetName; retryAfterSeconds: number }
   /** Not sent: the client disconnected. */
   | { kind: 'cancelled' };
 

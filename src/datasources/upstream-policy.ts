@@ -12,6 +12,11 @@
  *   fails as RATE_LIMITED; a call whose client disconnected stops waiting. Waiting is the
  *   gateway's, not Zoho's: it never counts toward a circuit, and the time budget starts after it.
  * - **Time budget.** `timeoutMs` per call from its turn on, retries and their waits included.
+ * - **Rate budget** (rate-budget.ts), before each attempt that would be sent, retries included:
+ *   one point of the account's budget, or of the unverified one. Over budget, the call fails as
+ *   RATE_LIMITED and is not sent; that is the gateway's own limit, not an outage, so no circuit
+ *   sees it (it is drawn before the caller's circuit, whose half-open trial would otherwise take
+ *   the refusal for a success), and a call the open circuit then refuses gives its point back.
  * - **Retries, for reads only.** A GET that meets an outage (5xx, broken connection) is tried
  *   again after a jittered exponential backoff; a 429 whose `Retry-After` is short (at most
  *   `retryAfterMaxMs`, and within the budget) after exactly that wait. Writes are never retried:
@@ -39,6 +44,7 @@ import {
   type IRetryBackoffContext,
 } from 'cockatiel';
 import type { ZohoEndpoint } from './endpoints';
+import type { RateBudget } from './rate-budget';
 import { UpstreamError, isOutage, type UpstreamFailure } from './upstream-failure';
 
 export interface UpstreamPolicyOptions {
@@ -83,6 +89,8 @@ export type CallKind = 'read' | 'write';
 export interface PolicyCall {
   /** Who the call is for: a hash of its token and account (credentials.ts), never the token. */
   callerKey: string;
+  /** The account the call is for: its rate budget, once Zoho has accepted the caller's token. */
+  accountId: string;
   endpoint: ZohoEndpoint;
   kind: CallKind;
   /** Aborted when the client has gone: a call still waiting for its turn stops waiting. */
@@ -108,14 +116,15 @@ class CallerState {
   active = 0;
   readonly waiting: Waiter[] = [];
   lastUsed = Date.now();
+  /** Run inside `read` or `write`, around each attempt (after its draw on the rate budget). */
   readonly circuit: CircuitBreakerPolicy;
   readonly read: IPolicy;
   readonly write: IPolicy;
 
   constructor(circuit: CircuitBreakerPolicy, budget: IPolicy, retryReads: IPolicy) {
     this.circuit = circuit;
-    this.read = wrap(budget, retryReads, circuit);
-    this.write = wrap(budget, circuit);
+    this.read = wrap(budget, retryReads);
+    this.write = budget;
   }
 
   get idle(): boolean {
@@ -145,9 +154,12 @@ export class UpstreamPolicy {
   #gatewayState: CircuitStateName = 'closed';
   #listeners: Array<(state: CircuitStateName) => void> = [];
   #callerListeners: Array<(open: number) => void> = [];
+  readonly #rateBudget: RateBudget | undefined;
 
-  constructor(options: UpstreamPolicyOptions) {
+  /** Without a rate budget (a datasource built alone), calls draw on none. */
+  constructor(options: UpstreamPolicyOptions, rateBudget?: RateBudget) {
     this.#options = options;
+    this.#rateBudget = rateBudget;
     const { timeoutMs, retries, retryBaseDelayMs, retryMaxDelayMs, retryAfterMaxMs } = options;
 
     const exponential = new ExponentialBackoff({ initialDelay: retryBaseDelayMs, maxDelay: retryMaxDelayMs });
@@ -205,7 +217,7 @@ export class UpstreamPolicy {
    * budget runs out; it may run several times for a read, and must throw UpstreamError for every
    * failure. Failures come out as UpstreamError: `timeout` when the budget ran out,
    * `circuit-open` while a circuit is open, `caller-busy` after too long a wait for a turn,
-   * `cancelled` when the client went away first.
+   * `rate-budget` when the rate budget is spent, `cancelled` when the client went away first.
    */
   async execute<T>(call: PolicyCall, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const caller = this.#caller(call.callerKey);
@@ -219,7 +231,8 @@ export class UpstreamPolicy {
       return await policy.execute(({ signal }) => {
         // cockatiel may start one more try after the budget ran out during a backoff: it never goes out.
         if (signal.aborted) throw new TaskCancelledError();
-        return attempt(signal);
+        if (!this.#rateBudget) return caller.circuit.execute(() => attempt(signal), signal);
+        return this.#attemptWithinRateBudget(this.#rateBudget, caller, call, signal, attempt, refuse);
       });
     } catch (error) {
       if (error instanceof TaskCancelledError) throw refuse({ kind: 'timeout', timeoutMs: this.#options.timeoutMs });
@@ -229,6 +242,43 @@ export class UpstreamPolicy {
       throw error;
     } finally {
       this.#release(caller);
+    }
+  }
+
+  /**
+   * One attempt, once it has drawn its point: refused when the budget is spent, the point given
+   * back when the caller's circuit refuses it. What Zoho answers tells the budget whether it
+   * accepted the token.
+   */
+  async #attemptWithinRateBudget<T>(
+    rateBudget: RateBudget,
+    caller: CallerState,
+    call: PolicyCall,
+    signal: AbortSignal,
+    attempt: (signal: AbortSignal) => Promise<T>,
+    refuse: (failure: UpstreamFailure) => UpstreamError,
+  ): Promise<T> {
+    const draw = await rateBudget.draw(call);
+    if (!draw.admitted) throw refuse({ kind: 'rate-budget', budget: draw.budget, retryAfterSeconds: draw.retryAfterSeconds });
+    if (signal.aborted) {
+      // The time budget ran out while Redis answered: nothing is sent.
+      rateBudget.giveBack(draw);
+      throw new TaskCancelledError();
+    }
+    let sent = false;
+    try {
+      const result = await caller.circuit.execute(() => {
+        sent = true;
+        return attempt(signal);
+      }, signal);
+      rateBudget.tokenAccepted(call.callerKey);
+      return result;
+    } catch (error) {
+      const failure = failureOf(error);
+      // Refused by the open circuit, or by the attempt itself before sending (the client gone, a 401 meanwhile).
+      if (!sent || failure?.kind === 'cancelled' || failure?.kind === 'token-rejected') rateBudget.giveBack(draw);
+      if (failure?.kind === 'status') rateBudget.errorReply(call.callerKey, failure.status);
+      throw error;
     }
   }
 

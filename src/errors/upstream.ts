@@ -153,6 +153,14 @@ export function errorFromUpstreamFailure(error: UpstreamError, secrets: readonly
       );
     case 'caller-busy':
       return rateLimited(1, undefined, `Too many of this caller's calls to Zoho Payments are in flight at once (ZOHO_MAX_CONCURRENCY_PER_CALLER); this one waited ${failure.waitedMs} ms for its turn. Try again in 1 s.`);
+    case 'rate-budget':
+      return rateLimited(
+        failure.retryAfterSeconds,
+        undefined,
+        failure.budget === 'account'
+          ? `This account's budget of calls to Zoho Payments (ZOHO_RATE_LIMIT_PER_MINUTE, shared by all its callers) is spent for this minute, so the gateway did not call Zoho. Try again in ${failure.retryAfterSeconds} s.`
+          : `The gateway's budget of calls to Zoho Payments for tokens Zoho has not yet accepted (ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE) is spent for this minute, so the gateway did not call Zoho. Try again in ${failure.retryAfterSeconds} s.`,
+      );
     case 'operation-limit':
       return operationLimitExceeded(failure.limit);
     case 'token-rejected':

@@ -16,6 +16,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UnsentCall, UpstreamCall } from '../datasources/ZohoPaymentsAPI';
 import type { CircuitStateName } from '../datasources/upstream-policy';
+import { BUDGET_NAMES, type BudgetName } from '../datasources/rate-budget';
 import type { OperationShape } from './operation-shape';
 import { DirectCounter, DirectHistogram, type CounterSeries, type HistogramSeries } from './series';
 
@@ -80,7 +81,7 @@ export class GatewayMetrics {
 
   readonly #unsentCalls = new Counter({
     name: 'zoho_upstream_unsent_total',
-    help: 'Calls to Zoho Payments the gateway did not send, by endpoint and reason (circuit_open, caller_busy, operation_limit, token_rejected, cancelled).',
+    help: 'Calls to Zoho Payments the gateway did not send, by endpoint and reason (circuit_open, caller_busy, rate_budget, operation_limit, token_rejected, cancelled).',
     labelNames: ['endpoint', 'reason'] as const,
     registers: [this.registry],
   });
@@ -98,9 +99,33 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #rateBudgetRejections = new Counter({
+    name: 'zoho_rate_budget_rejections_total',
+    help: "Calls to Zoho Payments refused (RATE_LIMITED, not sent) because the gateway's rate budget was spent, by budget: account (ZOHO_RATE_LIMIT_PER_MINUTE) or unverified (ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE).",
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+
+  readonly #rateBudgetFallback = new Gauge({
+    name: 'zoho_rate_budget_fallback',
+    help: '1 while Redis does not answer the rate budget and each replica keeps its own, per-process budget; 0 while it is shared (or kept in memory without REDIS_URL).',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.setCircuitState('closed');
+    for (const budget of BUDGET_NAMES) this.#rateBudgetRejections.inc({ budget }, 0);
+    this.#rateBudgetFallback.set(0);
+  }
+
+  /** Counts one call refused by the rate budget. */
+  recordRateBudgetRejection(budget: BudgetName): void {
+    this.#rateBudgetRejections.inc({ budget });
+  }
+
+  setRateBudgetFallback(fallback: boolean): void {
+    this.#rateBudgetFallback.set(fallback ? 1 : 0);
   }
 
   /** Counts one finished operation. */

@@ -17,6 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SANDBOX_VARIABLES } from '../../sandbox/config';
 import { CONFIG_VARIABLES } from '../../src/config';
+import { ROOMY_RATE_BUDGET } from './rate-budget';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -279,7 +280,7 @@ export function gatewayUrlsFrom(stdout: string): { url: string; adminUrl: string
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { proc, ready } = await startProcess(
     tsx('src/main.ts'),
-    { PORT: '0', ADMIN_PORT: '0', ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
+    { PORT: '0', ADMIN_PORT: '0', ...ROOMY_RATE_BUDGET, ...(env['ZOHO_API_URL'] === undefined && { SANDBOX_PORT: '0' }), ...env },
     gatewayUrlsFrom,
     'the gateway process',
   );
@@ -294,7 +295,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
 export async function startNpmStartProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { proc, ready } = await startProcess(
     { command: 'npm', args: ['start', '--silent'], group: true },
-    { PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0', ...env },
+    { PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0', ...ROOMY_RATE_BUDGET, ...env },
     gatewayUrlsFrom,
     'npm start',
   );

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
         maxSockets: 256,
         // The upstream policy's own defaults, under its own names, for what no variable sets.
         policy: { ...DEFAULT_UPSTREAM_POLICY, retries: 2, breakerThreshold: 5, breakerHalfOpenAfterMs: 10_000, breakerMinCallers: 3, maxConcurrencyPerCaller: 16 },
+        // Zoho's published limit per account, and the small budget of tokens it has not accepted yet.
+        rateBudget: { perMinute: 600, unverifiedPerMinute: 60 },
       },
       sandbox: { port: 4010 },
       apollo: undefined,
@@ -154,6 +156,8 @@ describe('loadConfig', () => {
         ZOHO_MAX_CALLS_PER_OPERATION: '50',
         ZOHO_MAX_CONCURRENCY_PER_CALLER: '4',
         ZOHO_MAX_SOCKETS: '1024',
+        ZOHO_RATE_LIMIT_PER_MINUTE: '300',
+        ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE: '20',
         SHUTDOWN_DELAY_MS: '15000',
         SHUTDOWN_GRACE_MS: '30000',
         APOLLO_KEY: 'service:payments:abc123',
@@ -169,6 +173,7 @@ describe('loadConfig', () => {
         maxCallsPerOperation: 50,
         maxSockets: 1024,
         policy: { ...DEFAULT_UPSTREAM_POLICY, retries: 0, breakerThreshold: 3, breakerHalfOpenAfterMs: 2500, breakerMinCallers: 5, maxConcurrencyPerCaller: 4 },
+        rateBudget: { perMinute: 300, unverifiedPerMinute: 20 },
       },
       sandbox: { port: 4010 },
       apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
@@ -221,6 +226,13 @@ describe('loadConfig', () => {
     ['ZOHO_BREAKER_MIN_CALLERS', '0'],
     ['ZOHO_BREAKER_MIN_CALLERS', '10001'],
     ['ZOHO_BREAKER_MIN_CALLERS', 'some'],
+    ['ZOHO_RATE_LIMIT_PER_MINUTE', '0'],
+    ['ZOHO_RATE_LIMIT_PER_MINUTE', '100000001'],
+    ['ZOHO_RATE_LIMIT_PER_MINUTE', '1.5'],
+    ['ZOHO_RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE', '0'],
+    ['ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE', '-1'],
+    ['ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE', '100000001'],
   ])('%s=%j is a ConfigError that names %s', (variable, value) => {
     const error = configErrorOf({ [variable]: value });
     expect(error.name).toBe('ConfigError');
@@ -244,18 +256,29 @@ describe('loadConfig', () => {
       ZOHO_MAX_CONCURRENCY_PER_CALLER: '1',
       ZOHO_MAX_SOCKETS: '1',
       ZOHO_BREAKER_MIN_CALLERS: '1',
+      ZOHO_RATE_LIMIT_PER_MINUTE: '1',
+      ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE: '1',
     });
-    expect(low.zoho).toMatchObject({ maxCallsPerOperation: 1, maxSockets: 1, policy: { maxConcurrencyPerCaller: 1, breakerMinCallers: 1 } });
+    expect(low.zoho).toMatchObject({
+      maxCallsPerOperation: 1,
+      maxSockets: 1,
+      policy: { maxConcurrencyPerCaller: 1, breakerMinCallers: 1 },
+      rateBudget: { perMinute: 1, unverifiedPerMinute: 1 },
+    });
     const high = loadConfig({
       ZOHO_MAX_CALLS_PER_OPERATION: '10000',
       ZOHO_MAX_CONCURRENCY_PER_CALLER: '1000',
       ZOHO_MAX_SOCKETS: '10000',
       ZOHO_BREAKER_MIN_CALLERS: '10000',
+      // What the bench sets (bench/processes.ts) is well inside the bound.
+      ZOHO_RATE_LIMIT_PER_MINUTE: '100000000',
+      ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE: '10000000',
     });
     expect(high.zoho).toMatchObject({
       maxCallsPerOperation: 10_000,
       maxSockets: 10_000,
       policy: { maxConcurrencyPerCaller: 1000, breakerMinCallers: 10_000 },
+      rateBudget: { perMinute: 100_000_000, unverifiedPerMinute: 10_000_000 },
     });
   });
 

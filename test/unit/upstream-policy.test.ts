@@ -1,8 +1,9 @@
 /**
  * The upstream policy on its own (src/datasources/upstream-policy.ts): each caller's turns, the
- * time budget that starts after the turn, each caller's circuit, and the gateway-wide circuit
- * that only several failing callers open. The attempts are plain functions: what goes over the
- * wire is the HTTP client's and the datasource's tests' concern.
+ * time budget that starts after the turn, each caller's circuit, the gateway-wide circuit that
+ * only several failing callers open, and where each attempt draws on the rate budget. The
+ * attempts are plain functions: what goes over the wire is the HTTP client's and the
+ * datasource's tests' concern.
  */
 import { UpstreamError, type UpstreamFailure } from '../../src/datasources/upstream-failure';
 import {
@@ -12,24 +13,29 @@ import {
   type PolicyCall,
   type UpstreamPolicyOptions,
 } from '../../src/datasources/upstream-policy';
+import { createRateBudget, type RateBudget } from '../../src/datasources/rate-budget';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function policy(options: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicy {
-  return new UpstreamPolicy({
-    ...DEFAULT_UPSTREAM_POLICY,
-    timeoutMs: 1000,
-    retries: 0,
-    maxConcurrencyPerCaller: 4,
-    breakerThreshold: 3,
-    breakerHalfOpenAfterMs: 300,
-    breakerMinCallers: 2,
-    ...options,
-  });
+function policy(options: Partial<UpstreamPolicyOptions> = {}, rateBudget?: RateBudget): UpstreamPolicy {
+  return new UpstreamPolicy(
+    {
+      ...DEFAULT_UPSTREAM_POLICY,
+      timeoutMs: 1000,
+      retries: 0,
+      maxConcurrencyPerCaller: 4,
+      breakerThreshold: 3,
+      breakerHalfOpenAfterMs: 300,
+      breakerMinCallers: 2,
+      ...options,
+    },
+    rateBudget,
+  );
 }
 
 const read = (callerKey: string, signal?: AbortSignal): PolicyCall => ({
   callerKey,
+  accountId: '23137556',
   endpoint: 'retrievePaymentMethod',
   kind: 'read',
   ...(signal && { signal }),
@@ -254,12 +260,74 @@ describe("each caller's circuit, and the gateway-wide one", () => {
     ).resolves.toBe('third time');
     let writes = 0;
     await failureOf(
-      p.execute({ callerKey: 'alice', endpoint: 'deletePaymentMethod', kind: 'write' }, async () => {
+      p.execute({ callerKey: 'alice', accountId: '23137556', endpoint: 'deletePaymentMethod', kind: 'write' }, async () => {
         writes++;
         return outage();
       }),
     );
     expect({ reads, writes }).toEqual({ reads: 3, writes: 1 });
+  });
+});
+
+describe('the rate budget (rate-budget.ts), drawn before each attempt', () => {
+  /** A budget in memory: `unverifiedPerMinute` is what these callers, never accepted, draw on. */
+  const budget = (unverifiedPerMinute: number) => createRateBudget({ perMinute: 100, unverifiedPerMinute });
+
+  test('each attempt draws a point, retries included; a retry over budget is refused and not sent', async () => {
+    const p = policy({ retries: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 1 }, budget(2));
+    let attempts = 0;
+    const failure = await failureOf(
+      p.execute(read('alice'), async () => {
+        attempts++;
+        return outage();
+      }),
+    );
+    expect(attempts).toBe(2);
+    expect(failure).toMatchObject({ kind: 'rate-budget', budget: 'unverified' });
+  });
+
+  test('a call waiting for its turn draws nothing', async () => {
+    const p = policy({ maxConcurrencyPerCaller: 1 }, budget(2));
+    const held = heldCall(p, 'alice');
+    // Its client goes away while it waits for alice's one slot.
+    const gone = new AbortController();
+    const waiting = failureOf(p.execute(read('alice', gone.signal), async () => 'never'));
+    await sleep(10);
+    gone.abort();
+    expect(await waiting).toMatchObject({ kind: 'cancelled' });
+    held.release();
+    await held.done;
+    // The held call took one point, the one that waited none: one is left.
+    await expect(p.execute(read('bob'), async () => 'bob')).resolves.toBe('bob');
+    expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
+  });
+
+  test('a call its open circuit refuses gives its point back', async () => {
+    const p = policy({ breakerThreshold: 2, breakerHalfOpenAfterMs: 10_000 }, budget(3));
+    for (let i = 0; i < 2; i++) await failureOf(p.execute(read('alice'), async () => outage()));
+    expect(p.openCallerCircuits).toBe(1);
+    for (let i = 0; i < 5; i++) expect(await failureOf(p.execute(read('alice'), async () => 'never'))).toMatchObject({ kind: 'circuit-open' });
+    // Two points went to the outages, none to the five calls the circuit refused.
+    await expect(p.execute(read('bob'), async () => 'bob')).resolves.toBe('bob');
+    expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
+  });
+
+  test("a refusal is not the half-open circuit's trial: the circuit stays open", async () => {
+    const p = policy({ breakerThreshold: 2, breakerHalfOpenAfterMs: 50, breakerMinCallers: 5 }, budget(2));
+    for (let i = 0; i < 2; i++) await failureOf(p.execute(read('alice'), async () => outage()));
+    expect(p.openCallerCircuits).toBe(1);
+    await sleep(80);
+    let ran = false;
+    const failure = await failureOf(
+      p.execute(read('alice'), async () => {
+        ran = true;
+        return 'trial';
+      }),
+    );
+    expect(failure).toMatchObject({ kind: 'rate-budget' });
+    expect(ran).toBe(false);
+    // Had cockatiel seen the refusal as its trial's outcome, it would have closed the circuit.
+    expect(p.openCallerCircuits).toBe(1);
   });
 });
 

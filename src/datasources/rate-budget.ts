@@ -1,0 +1,209 @@
+/**
+ * The gateway's own budget of calls to Zoho (contract.md, ZOHO_RATE_LIMIT_PER_MINUTE), drawn by
+ * the upstream policy before each attempt it sends (retries included: Zoho counts each one).
+ *
+ * - A call whose token Zoho has accepted for its account (AcceptedTokens, by caller key) draws
+ *   on that account's budget: `perMinute` per account per minute, Zoho's published limit by
+ *   default. The account id alone is an unauthenticated header: a made-up token with someone
+ *   else's account id must not spend that account's budget.
+ * - Any other call draws on one unverified budget for the whole gateway (`unverifiedPerMinute`):
+ *   made-up tokens can spend only that.
+ * - "Accepted" is a 2xx, or a 4xx other than 401, 403 and 429: Zoho checks the token before it
+ *   looks at the request, so a 400 or a 404 proves it. A 401 forgets the token. A 403 (a missing
+ *   scope, or another account's token), a 429 and a 5xx can come before or without the token
+ *   being checked, so they prove nothing and forget nothing.
+ *
+ * The counters live in rate-limiter-flexible's limiters: in memory (per process) by default; in
+ * Redis (shared by every replica) when a client is given, each behind a short timeout with an
+ * in-memory insurance limiter, so that an unreachable or slow Redis turns the budget into a
+ * per-process one (logged once, and a gauge) instead of holding calls or refusing them. The
+ * Redis keys are `<keyPrefix>rate-budget:account:<account id>` and
+ * `<keyPrefix>rate-budget:unverified`: no token, no caller key.
+ */
+import type { Redis } from 'ioredis';
+import {
+  RLWrapperTimeouts,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type IRateLimiterOptions,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Logger } from '../observability/logger';
+import { AcceptedTokens } from './accepted-tokens';
+
+/** The two budgets a call can draw on. */
+export type BudgetName = 'account' | 'unverified';
+export const BUDGET_NAMES: readonly BudgetName[] = ['account', 'unverified'];
+
+/** The budgets' sizes, as config.ts reads them. */
+export interface RateBudgetLimits {
+  /** Calls per Zoho account per minute with tokens Zoho accepted (ZOHO_RATE_LIMIT_PER_MINUTE). */
+  perMinute: number;
+  /** Calls per minute, for the whole gateway, with tokens not yet accepted (ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE). */
+  unverifiedPerMinute: number;
+}
+
+/** Zoho's published limit (600 requests a minute per account), and a tenth of it for unverified tokens. */
+export const DEFAULT_RATE_BUDGET: RateBudgetLimits = { perMinute: 600, unverifiedPerMinute: 60 };
+
+/** The prefix of the budget's Redis keys unless the gateway sets its own (REDIS_KEY_PREFIX). */
+export const DEFAULT_KEY_PREFIX = 'zoho-gateway:';
+/** How long a draw waits for Redis before the per-process budget answers it. */
+export const DEFAULT_REDIS_TIMEOUT_MS = 250;
+
+export interface RateBudgetOptions extends RateBudgetLimits {
+  /** Shared by every replica when given (the gateway's one client: no offline queue, a short command timeout). */
+  redis?: Redis;
+  /** Prepended to every Redis key (default `zoho-gateway:`). */
+  keyPrefix?: string;
+  /** How long a draw waits for Redis, in ms, before the per-process budget answers. */
+  redisTimeoutMs?: number;
+  /** Where the fall-back to the per-process budget, and the recovery, are said. */
+  logger?: Logger;
+  /** Who Zoho has accepted (default: a new, bounded, in-process map). */
+  acceptedTokens?: AcceptedTokens;
+}
+
+/** Who a call is for, as the budget sees it. */
+export interface BudgetCaller {
+  /** A hash of token and account (credentials.ts). */
+  callerKey: string;
+  accountId: string;
+}
+
+/** What drawing on the budget gave: a point of one budget, or a refusal with the wait. */
+export type BudgetDraw =
+  | { admitted: true; budget: BudgetName; key: string }
+  | { admitted: false; budget: BudgetName; retryAfterSeconds: number };
+
+/** One minute: the window of both budgets. */
+const WINDOW_SECONDS = 60;
+
+/** Whether Zoho's error reply proves the token good for its account (see the module's comment). */
+export function errorReplyAcceptsToken(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
+}
+
+/** The per-process limiter that answers while Redis does not; it says when it is used. */
+class InsuranceLimiter extends RateLimiterMemory {
+  constructor(
+    options: IRateLimiterOptions,
+    private readonly onUse: () => void,
+  ) {
+    super(options);
+  }
+
+  override consume(key: string | number, points?: number, options?: Record<string, unknown>): Promise<RateLimiterRes> {
+    this.onUse();
+    return super.consume(key, points, options);
+  }
+}
+
+export class RateBudget {
+  readonly #accepted: AcceptedTokens;
+  readonly #limiters: Record<BudgetName, RateLimiterAbstract>;
+  readonly #shared: boolean;
+  readonly #logger: Logger | undefined;
+  /** How many draws the insurance limiters answered: a draw during which it did not move was Redis's. */
+  #insuranceUses = 0;
+  #fallback = false;
+  #rejectionListeners: Array<(budget: BudgetName) => void> = [];
+  #fallbackListeners: Array<(fallback: boolean) => void> = [];
+
+  constructor(options: RateBudgetOptions) {
+    const { redis, logger } = options;
+    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.#accepted = options.acceptedTokens ?? new AcceptedTokens();
+    this.#logger = logger;
+    this.#shared = redis !== undefined;
+    // rate-limiter-flexible joins its keyPrefix and a key with ':'.
+    const limiter = (points: number, limiterPrefix: string): RateLimiterAbstract => {
+      const limits = { points, duration: WINDOW_SECONDS, keyPrefix: `${keyPrefix}${limiterPrefix}` };
+      if (!redis) return new RateLimiterMemory(limits);
+      const insuranceLimiter = new InsuranceLimiter(limits, () => this.#insuranceUsed());
+      return new RLWrapperTimeouts({
+        // No insurance of its own: the wrapper's answers both a Redis error and a timeout, once.
+        limiter: new RateLimiterRedis({ ...limits, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true }),
+        timeoutMs: options.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
+        insuranceLimiter,
+      });
+    };
+    this.#limiters = {
+      account: limiter(options.perMinute, 'rate-budget:account'),
+      unverified: limiter(options.unverifiedPerMinute, 'rate-budget'),
+    };
+  }
+
+  /** Whether the budget is per process now because Redis does not answer (always false without Redis). */
+  get fallback(): boolean {
+    return this.#fallback;
+  }
+
+  /** Calls `listener` with the budget each time a call is refused. */
+  onRejection(listener: (budget: BudgetName) => void): void {
+    this.#rejectionListeners.push(listener);
+  }
+
+  /** Calls `listener` when the budget falls back to per process (true) and when Redis answers again (false). */
+  onFallbackChange(listener: (fallback: boolean) => void): void {
+    this.#fallbackListeners.push(listener);
+  }
+
+  /** Draws one point for a call about to be sent: from its account's budget once Zoho accepted its token. */
+  async draw(caller: BudgetCaller): Promise<BudgetDraw> {
+    const budget: BudgetName = this.#accepted.has(caller.callerKey) ? 'account' : 'unverified';
+    const key = budget === 'account' ? caller.accountId : 'unverified';
+    const insuranceUsesBefore = this.#insuranceUses;
+    try {
+      await this.#limiters[budget].consume(key);
+      return { admitted: true, budget, key };
+    } catch (error) {
+      // Anything but a refusal is a bug: the insurance limiter answers whatever Redis does not.
+      if (!(error instanceof RateLimiterRes)) throw error;
+      this.#rejectionListeners.forEach((listener) => listener(budget));
+      return { admitted: false, budget, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+    } finally {
+      if (this.#shared && this.#insuranceUses === insuranceUsesBefore) this.#redisAnswered();
+    }
+  }
+
+  /** Returns a drawn point whose call was not sent after all (its circuit was open). */
+  giveBack(draw: Extract<BudgetDraw, { admitted: true }>): void {
+    this.#limiters[draw.budget].reward(draw.key).catch(() => undefined);
+  }
+
+  /** Zoho answered this caller's call with a 2xx: its token is good for its account. */
+  tokenAccepted(callerKey: string): void {
+    this.#accepted.accept(callerKey);
+  }
+
+  /** Zoho answered this caller's call with an error status: a 401 forgets the token, a 400 or a 404 proves it. */
+  errorReply(callerKey: string, status: number): void {
+    if (status === 401) this.#accepted.forget(callerKey);
+    else if (errorReplyAcceptsToken(status)) this.#accepted.accept(callerKey);
+  }
+
+  #insuranceUsed(): void {
+    this.#insuranceUses++;
+    if (this.#fallback) return;
+    this.#fallback = true;
+    this.#logger?.warn(
+      { rateBudget: 'per-process' },
+      'Redis does not answer the rate budget (unreachable, or slower than its timeout): each replica keeps its own budget until it does',
+    );
+    this.#fallbackListeners.forEach((listener) => listener(true));
+  }
+
+  #redisAnswered(): void {
+    if (!this.#fallback) return;
+    this.#fallback = false;
+    this.#logger?.info({ rateBudget: 'shared' }, 'Redis answers the rate budget again: the budget is shared by every replica');
+    this.#fallbackListeners.forEach((listener) => listener(false));
+  }
+}
+
+/** The gateway's rate budget: in Redis when a client is given, in memory otherwise. */
+export function createRateBudget(options: RateBudgetOptions): RateBudget {
+  return new RateBudget(options);
+}
