@@ -1,7 +1,8 @@
 /**
  * Where a caller's wait goes at one connection with Zoho's latency (issue 15's p50 target), for
  * this tree's gateway and any `--baseline` revisions, side by side in one run: arm 1 (direct
- * REST), arm 2 (the minimal proxy) and each gateway's arm 3 in turn, `--rounds` times. Each gateway runs with
+ * REST), arm 2 (the minimal proxy), arm 3's operation on bench/reference-gateway.ts (Apollo
+ * Server and graphql-js with none of the gateway's layers) and on each gateway, in turn, `--rounds` times. Each gateway runs with
  * bench/latency-phases.mjs loaded, which times every operation from Node's HTTP diagnostics
  * channels: before its upstream request is written (the front, Apollo, graphql-js, the
  * upstream layers, the request's write), Zoho (the sandbox's latency and the loopback hop), and
@@ -16,7 +17,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { ARMS, BATCH_SEED } from './arms';
 import { checkout, commitOf, removeCheckout } from './checkout';
-import { startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
+import { startGateway, startProxy, startReferenceGateway, startSandbox, type BenchProcess } from './processes';
 
 interface Row {
   arrived: number;
@@ -57,8 +58,9 @@ async function main(): Promise<void> {
   const arm3 = ARMS.find((arm) => arm.number === '3' && arm.target === 'gateway')!;
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'latency-phases-'));
   const proxyArm = ARMS.find((arm) => arm.number === '2')!;
-  const gateways: Array<{ name: string; source?: string; process?: BenchProcess; file: string; means: number[]; proxy?: true }> = [
+  const gateways: Array<{ name: string; source?: string; process?: BenchProcess; file: string; means: number[]; proxy?: true; reference?: true }> = [
     { name: 'arm 2, the minimal Node proxy', file: path.join(out, 'proxy.json'), means: [], proxy: true },
+    { name: 'reference: Apollo Server and graphql-js alone (bench/reference-gateway.ts)', file: path.join(out, 'reference.json'), means: [], reference: true },
     { name: `current (${commitOf('HEAD')} and this tree)`, file: path.join(out, 'current.json'), means: [] },
     ...options('--baseline').map((rev) => ({ name: commitOf(rev), source: checkout(rev), file: path.join(out, `${rev}.json`), means: [] })),
   ];
@@ -72,7 +74,9 @@ async function main(): Promise<void> {
       const launchOptions = { nodeArgs: ['--import', path.join(__dirname, 'latency-phases.mjs')], env: { LATENCY_PHASES_OUT: gateway.file } };
       gateway.process = gateway.proxy
         ? await startProxy(sandbox.origin, launchOptions)
-        : await startGateway(gateway.name, sandbox.origin, gateway.source, launchOptions);
+        : gateway.reference
+          ? await startReferenceGateway(sandbox.origin, launchOptions)
+          : await startGateway(gateway.name, sandbox.origin, gateway.source, launchOptions);
       processes.push(gateway.process);
       // Warm, as the bench's latency pass follows its load pass.
       await load(gateway.process.origin, requestsOf(gateway), 4, 10);

@@ -172,6 +172,19 @@ export async function startProxy(upstreamOrigin: string, launchOptions: LaunchOp
   );
 }
 
+/** bench/reference-gateway.ts: Apollo Server and graphql-js with none of the gateway's layers (bench/latency-phases.ts). */
+export async function startReferenceGateway(upstreamOrigin: string, launchOptions: LaunchOptions = {}): Promise<BenchProcess> {
+  const port = await freePort();
+  return launch(
+    'reference gateway',
+    [...(launchOptions.nodeArgs ?? []), '--import', 'tsx', 'bench/reference-gateway.ts'],
+    { REFERENCE_PORT: String(port), UPSTREAM_ORIGIN: upstreamOrigin, NODE_ENV: 'production' },
+    `http://127.0.0.1:${port}`,
+    '/readyz',
+    { ...launchOptions, nodeArgs: [] },
+  );
+}
+
 /**
  * The gateway of `sourceRoot` (this tree, or a baseline checkout) in production mode against the
  * sandbox, with the production defaults: info logs, retries, circuit breaker, no introspection.
