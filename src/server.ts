@@ -18,6 +18,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config';
 import { buildContext, type ContextDependencies, type GatewayContext } from './context';
 import { createZohoHttpClient } from './datasources/http-client';
@@ -36,7 +37,10 @@ import { operationLimits } from './http/operation-limits';
 import { operationReportPlugin } from './observability/operation-report';
 import { requestScopeFrom, runInRequestScope } from './http/request-scope';
 import { MemoryIdempotencyStore } from './idempotency/memory-store';
+import { RedisIdempotencyStore } from './idempotency/redis-store';
 import type { IdempotencyStore } from './idempotency/store';
+import { connectRedis, type RedisConnection } from './redis/client';
+import { RedisPersistedQueryCache } from './redis/persisted-query-cache';
 import { buildSchema } from './schema';
 import { formatGatewayError } from './errors/masking';
 
@@ -58,7 +62,7 @@ export interface GatewayDependencies {
   upstreamName?: string;
   /** Where usage reports go when `config.apollo` is set (default: Apollo GraphOS, over fetch). */
   usageReporting?: { fetcher?: Fetcher; endpointUrl?: string };
-  /** Idempotency records of mutations with an `idempotencyKey` (default: in memory, at most IDEMPOTENCY_MAX_KEYS). */
+  /** Idempotency records of mutations with an `idempotencyKey` (default: in Redis with REDIS_URL, else in memory, at most IDEMPOTENCY_MAX_KEYS). */
   idempotencyStore?: IdempotencyStore;
 }
 
@@ -69,6 +73,11 @@ export interface Gateway {
   readonly upstreamPolicy: UpstreamPolicy;
   /** Where mutations' idempotency records are kept: one store per gateway, shared by every request. */
   readonly idempotencyStore: IdempotencyStore;
+  /**
+   * The gateway's one Redis client (src/redis/client.ts) when REDIS_URL is set: whatever else
+   * shares state across replicas uses this one, never a client of its own. Closed by drain/stop.
+   */
+  readonly redis: Redis | undefined;
   /** The gateway's port: `/graphql`, `/healthz`, `/readyz`. */
   readonly httpServer: Server;
   /** The admin listener: `/metrics`, `/healthz`, `/readyz`. */
@@ -99,7 +108,12 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-function apolloServer(config: GatewayConfig, deps: GatewayDependencies, metrics: GatewayMetrics): ApolloServer<GatewayContext> {
+function apolloServer(
+  config: GatewayConfig,
+  deps: GatewayDependencies,
+  metrics: GatewayMetrics,
+  redis: RedisConnection | undefined,
+): ApolloServer<GatewayContext> {
   const production = config.nodeEnv === 'production';
   const limits = operationLimits({ production });
   const usageReporting = config.apollo && { ...config.apollo, ...deps.usageReporting };
@@ -111,6 +125,8 @@ function apolloServer(config: GatewayConfig, deps: GatewayDependencies, metrics:
     allowBatchedHttpRequests: false,
     validationRules: [KnownOperationTypesRule, ...limits.validationRules],
     parseOptions: limits.parseOptions,
+    // Shared by every replica through Redis; without it, Apollo's in-memory default.
+    ...(redis && { persistedQueries: { cache: new RedisPersistedQueryCache(redis.client, metrics) } }),
     // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
     stopOnTerminationSignals: false,
     logger: deps.logger,
@@ -157,8 +173,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
   });
   const metrics = deps.metrics ?? new GatewayMetrics();
   const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy });
+  // One connection per gateway, shared by every use; the gateway starts even when Redis is down.
+  const redis = config.redis && (await connectRedis(config.redis, { logger, metrics }));
   // Created once per gateway, as the policy is: every request's mutations share its records.
-  const idempotencyStore = deps.idempotencyStore ?? new MemoryIdempotencyStore();
+  const idempotencyStore =
+    deps.idempotencyStore ?? (redis ? new RedisIdempotencyStore(redis.client, { metrics }) : new MemoryIdempotencyStore());
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
   upstreamPolicy.onCircuitStateChange((state) => {
     metrics.setCircuitState(state);
@@ -170,8 +189,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     } else logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
   // The HTTP server is drained by drain.ts before Apollo Server stops (no drain plugin).
-  const apollo = apolloServer(config, deps, metrics);
-  await apollo.start();
+  const apollo = apolloServer(config, deps, metrics, redis);
+  await apollo.start().catch(async (error: unknown) => {
+    await redis?.close();
+    throw error;
+  });
 
   const zohoApiUrl = config.zoho.apiUrl;
   const httpClient =
@@ -199,7 +221,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     return buildContext(headers, contextDeps, { signal });
   };
 
-  const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy });
+  const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy, redis });
   const front = createHttpFront({
     apollo,
     context: contextFor,
@@ -216,6 +238,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     // Apollo's own end (usage reports sent), then what served the operations.
     await apollo.stop();
     httpClient?.close();
+    await redis?.close();
     // Probes and scrapes hold nothing that needs to finish: the admin listener closes last, at once.
     if (adminServer.listening) {
       const closed = new Promise((resolve) => adminServer.close(resolve));
@@ -235,6 +258,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     metrics,
     upstreamPolicy,
     idempotencyStore,
+    redis: redis?.client,
     httpServer,
     adminServer,
     get url() {
