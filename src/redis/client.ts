@@ -110,19 +110,20 @@ export async function connectRedis(config: RedisConfig, deps: { logger: Logger; 
     },
     async close() {
       closing = true;
-      if (client.status === 'ready') {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          client.quit().catch(() => undefined),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, config.timeoutMs);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      if (client.status === 'end') return;
+      const ended = new Promise((resolve) => client.once('end', resolve));
+      if (client.status === 'ready') await withinTimeout(client.quit().catch(() => undefined), config.timeoutMs);
       client.disconnect();
+      await withinTimeout(ended, config.timeoutMs);
     },
   };
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first (closing never hangs on a dead Redis). */
+async function withinTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /**
