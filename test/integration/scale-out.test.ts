@@ -14,6 +14,7 @@ import {
   metricsText,
   readyz,
   request,
+  sandboxControl,
   settledLogs,
   startRealGateway,
   stopAllGateways,
@@ -72,15 +73,7 @@ async function post(gateway: RealGateway, body: Record<string, unknown>): Promis
   return { status: reply.status, ...(JSON.parse(reply.text) as Omit<Reply, 'status'>) };
 }
 
-async function control(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const reply = await request(`${sandbox.origin}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  expect(reply.status).toBe(200);
-  return JSON.parse(reply.text) as Record<string, unknown>;
-}
+const control = (method: 'GET' | 'POST', path: string, body?: unknown) => sandboxControl(sandbox, method, path, body);
 
 const creates = async () =>
   ((await control('GET', '/__sandbox/requests'))['requests'] as Array<{ endpoint: string }>).filter(
