@@ -23,6 +23,29 @@ export interface GatewayConfig {
   sandbox: { port: number };
   /** Apollo GraphOS usage reporting, when APOLLO_KEY and APOLLO_GRAPH_REF are both set. */
   apollo: { key: string; graphRef: string } | undefined;
+  /** The Redis every replica shares (src/redis/), when REDIS_URL is set; otherwise state stays in each process. */
+  redis: RedisConfig | undefined;
+}
+
+/**
+ * Where Redis is and how the gateway talks to it (src/redis/client.ts): REDIS_URL taken apart, so
+ * that the password sits in one field that nothing logs, and the URL itself is kept nowhere.
+ */
+export interface RedisConfig {
+  host: string;
+  port: number;
+  /** ACL user (`redis://user:password@host`); undefined for the `default` user. */
+  username: string | undefined;
+  /** A secret: never logged, never part of an error message. */
+  password: string | undefined;
+  /** The database number (the URL's path, e.g. `/2`; 0 by default). */
+  db: number;
+  /** `rediss://`: TLS, the server's certificate checked against the system's CAs (and NODE_EXTRA_CA_CERTS). */
+  tls: boolean;
+  /** Prepended to every key the gateway writes, so that several deployments can share one Redis. */
+  keyPrefix: string;
+  /** The most one Redis command may take, in ms: past it the command fails and what needed it falls back. */
+  timeoutMs: number;
 }
 
 /** The HTTP front and the admin listener (src/http/). */
@@ -88,6 +111,14 @@ export const PRODUCTION_SHUTDOWN_DELAY_MS = 5000;
  */
 export const SHUTDOWN_GRACE_MARGIN_MS = 2000;
 
+/** REDIS_KEY_PREFIX's default: the gateway's keys sort together and apart from anything else in that Redis. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'zoho-gateway:';
+/**
+ * REDIS_TIMEOUT_MS' default: a Redis command on a healthy network answers in about a millisecond,
+ * so 250 ms means Redis is down or overloaded; a request then waits at most this long on it.
+ */
+export const DEFAULT_REDIS_TIMEOUT_MS = 250;
+
 const port = z.coerce.number().int().min(0).max(65535);
 const milliseconds = z.coerce.number().int().min(0).max(600_000);
 
@@ -128,6 +159,13 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: milliseconds.optional(),
   APOLLO_KEY: z.string().min(1).optional(),
   APOLLO_GRAPH_REF: z.string().regex(/^[^@\s]+(@[^@\s]+)?$/, 'must be a graph ref such as my-graph@current').optional(),
+  // Taken apart by redisUrlFrom (its problems never quote the URL: it may hold a password).
+  REDIS_URL: z.string().optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,64}$/, 'must be 1 to 64 printable ASCII characters without spaces, such as zoho-gateway:')
+    .default(DEFAULT_REDIS_KEY_PREFIX),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(DEFAULT_REDIS_TIMEOUT_MS),
 });
 
 /** Every environment variable the gateway reads. */
@@ -146,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const corsOrigins = corsOriginsFrom(present['CORS_ORIGINS']);
   if (typeof corsOrigins === 'object' && 'problem' in corsOrigins) problems.push(`CORS_ORIGINS: ${corsOrigins.problem}`);
+  const redisUrl = redisUrlFrom(present['REDIS_URL']);
+  if (redisUrl && 'problem' in redisUrl) problems.push(`REDIS_URL: ${redisUrl.problem}`);
   if (!parsed.success || problems.length > 0) throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
   const { data } = parsed;
   const { ZOHO_API_URL, NODE_ENV, APOLLO_KEY, APOLLO_GRAPH_REF } = data;
@@ -201,6 +241,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     },
     sandbox: { port: data.SANDBOX_PORT },
     apollo: APOLLO_KEY && APOLLO_GRAPH_REF ? { key: APOLLO_KEY, graphRef: APOLLO_GRAPH_REF } : undefined,
+    redis:
+      redisUrl && !('problem' in redisUrl)
+        ? { ...redisUrl, keyPrefix: data.REDIS_KEY_PREFIX, timeoutMs: data.REDIS_TIMEOUT_MS }
+        : undefined,
+  };
+}
+
+const REDIS_URL_EXPECTED =
+  'must be a redis:// or rediss:// URL such as rediss://gateway:password@redis.internal:6379 (user and password optional; a path, if any, is the database number)';
+
+/**
+ * REDIS_URL taken apart. A problem names what is wrong, never the value: the URL may hold a
+ * password, and start-up errors go to stderr and the orchestrator's event log.
+ */
+function redisUrlFrom(value: string | undefined): Omit<RedisConfig, 'keyPrefix' | 'timeoutMs'> | { problem: string } | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { problem: REDIS_URL_EXPECTED };
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return { problem: REDIS_URL_EXPECTED };
+  if (url.hostname === '') return { problem: `${REDIS_URL_EXPECTED}: the host is missing` };
+  if (url.search !== '' || url.hash !== '') return { problem: `${REDIS_URL_EXPECTED}: no query or fragment` };
+  const path = url.pathname.replace(/^\//, '');
+  if (!/^(?:\d{1,2})?$/.test(path)) return { problem: `${REDIS_URL_EXPECTED}: the path must be a database number such as /0` };
+  let username: string;
+  let password: string;
+  try {
+    username = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    return { problem: `${REDIS_URL_EXPECTED}: the user or password is not valid percent-encoding` };
+  }
+  return {
+    // WHATWG URL keeps an IPv6 address's brackets; a socket wants it bare.
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? 6379 : Number(url.port),
+    username: username === '' ? undefined : username,
+    password: password === '' ? undefined : password,
+    db: path === '' ? 0 : Number(path),
+    tls: url.protocol === 'rediss:',
   };
 }
 

@@ -38,7 +38,10 @@ import { operationLimits } from './http/operation-limits';
 import { operationReportPlugin } from './observability/operation-report';
 import { requestScopeFrom, runInRequestScope } from './http/request-scope';
 import { MemoryIdempotencyStore } from './idempotency/memory-store';
+import { RedisIdempotencyStore } from './idempotency/redis-store';
 import type { IdempotencyStore } from './idempotency/store';
+import { connectRedis, type RedisConnection } from './redis/client';
+import { RedisPersistedQueryCache } from './redis/persisted-query-cache';
 import { buildSchema } from './schema';
 import { formatGatewayError } from './errors/masking';
 
@@ -60,7 +63,7 @@ export interface GatewayDependencies {
   upstreamName?: string;
   /** Where usage reports go when `config.apollo` is set (default: Apollo GraphOS, over fetch). */
   usageReporting?: { fetcher?: Fetcher; endpointUrl?: string };
-  /** Idempotency records of mutations with an `idempotencyKey` (default: in memory, at most IDEMPOTENCY_MAX_KEYS). */
+  /** Idempotency records of mutations with an `idempotencyKey` (default: in Redis with REDIS_URL, else in memory, at most IDEMPOTENCY_MAX_KEYS). */
   idempotencyStore?: IdempotencyStore;
   /**
    * The Redis the rate budget is shared through by every replica (the gateway's one client, and
@@ -78,6 +81,11 @@ export interface Gateway {
   readonly rateBudget: RateBudget;
   /** Where mutations' idempotency records are kept: one store per gateway, shared by every request. */
   readonly idempotencyStore: IdempotencyStore;
+  /**
+   * The gateway's one Redis client (src/redis/client.ts) when REDIS_URL is set: whatever else
+   * shares state across replicas uses this one, never a client of its own. Closed by drain/stop.
+   */
+  readonly redis: Redis | undefined;
   /** The gateway's port: `/graphql`, `/healthz`, `/readyz`. */
   readonly httpServer: Server;
   /** The admin listener: `/metrics`, `/healthz`, `/readyz`. */
@@ -108,7 +116,12 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-function apolloServer(config: GatewayConfig, deps: GatewayDependencies, metrics: GatewayMetrics): ApolloServer<GatewayContext> {
+function apolloServer(
+  config: GatewayConfig,
+  deps: GatewayDependencies,
+  metrics: GatewayMetrics,
+  redis: RedisConnection | undefined,
+): ApolloServer<GatewayContext> {
   const production = config.nodeEnv === 'production';
   const limits = operationLimits({ production });
   const usageReporting = config.apollo && { ...config.apollo, ...deps.usageReporting };
@@ -120,6 +133,8 @@ function apolloServer(config: GatewayConfig, deps: GatewayDependencies, metrics:
     allowBatchedHttpRequests: false,
     validationRules: [KnownOperationTypesRule, ...limits.validationRules],
     parseOptions: limits.parseOptions,
+    // Shared by every replica through Redis; without it, Apollo's in-memory default.
+    ...(redis && { persistedQueries: { cache: new RedisPersistedQueryCache(redis.client, metrics) } }),
     // main.ts owns SIGTERM/SIGINT: it stops the gateway, then the embedded sandbox, then exits.
     stopOnTerminationSignals: false,
     logger: deps.logger,
@@ -165,16 +180,23 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     logger,
   });
   const metrics = deps.metrics ?? new GatewayMetrics();
+  // One connection per gateway, shared by every use; the gateway starts even when Redis is down.
+  const redis = config.redis && (await connectRedis(config.redis, { logger, metrics }));
+  // The shared client already prefixes every key with REDIS_KEY_PREFIX: the budget adds none of its own.
+  const budgetRedis = deps.rateBudgetRedis ?? (redis ? { client: redis.client, keyPrefix: '' } : undefined);
   const rateBudget = createRateBudget({
     ...config.zoho.rateBudget,
     logger,
-    ...(deps.rateBudgetRedis && { redis: deps.rateBudgetRedis.client, keyPrefix: deps.rateBudgetRedis.keyPrefix }),
+    ...(budgetRedis && { redis: budgetRedis.client, keyPrefix: budgetRedis.keyPrefix }),
+    ...(config.redis && { redisTimeoutMs: config.redis.timeoutMs }),
   });
   rateBudget.onRejection((budget) => metrics.recordRateBudgetRejection(budget));
+  rateBudget.onRedisFailure(() => metrics.recordRedisFailure('rate_budget'));
   rateBudget.onFallbackChange((fallback) => metrics.setRateBudgetFallback(fallback));
   const upstreamPolicy = new UpstreamPolicy({ timeoutMs: config.zoho.timeoutMs, ...config.zoho.policy }, rateBudget);
   // Created once per gateway, as the policy is: every request's mutations share its records.
-  const idempotencyStore = deps.idempotencyStore ?? new MemoryIdempotencyStore();
+  const idempotencyStore =
+    deps.idempotencyStore ?? (redis ? new RedisIdempotencyStore(redis.client, { metrics }) : new MemoryIdempotencyStore());
   upstreamPolicy.onCallerCircuitsChange((open) => metrics.setOpenCallerCircuits(open));
   upstreamPolicy.onCircuitStateChange((state) => {
     metrics.setCircuitState(state);
@@ -186,8 +208,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     } else logger.info({ circuit: state }, `gateway-wide circuit ${state}`);
   });
   // The HTTP server is drained by drain.ts before Apollo Server stops (no drain plugin).
-  const apollo = apolloServer(config, deps, metrics);
-  await apollo.start();
+  const apollo = apolloServer(config, deps, metrics, redis);
+  await apollo.start().catch(async (error: unknown) => {
+    await redis?.close();
+    throw error;
+  });
 
   const zohoApiUrl = config.zoho.apiUrl;
   const httpClient =
@@ -215,7 +240,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     return buildContext(headers, contextDeps, { signal });
   };
 
-  const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy });
+  const health = createHealth({ zohoApiUrl, upstreamName: deps.upstreamName, upstreamPolicy, redis });
   const front = createHttpFront({
     apollo,
     context: contextFor,
@@ -232,6 +257,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     // Apollo's own end (usage reports sent), then what served the operations.
     await apollo.stop();
     httpClient?.close();
+    await redis?.close();
     // Probes and scrapes hold nothing that needs to finish: the admin listener closes last, at once.
     if (adminServer.listening) {
       const closed = new Promise((resolve) => adminServer.close(resolve));
@@ -252,6 +278,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     upstreamPolicy,
     rateBudget,
     idempotencyStore,
+    redis: redis?.client,
     httpServer,
     adminServer,
     get url() {

@@ -110,6 +110,7 @@ export class RateBudget {
   #fallback = false;
   #rejectionListeners: Array<(budget: BudgetName) => void> = [];
   #fallbackListeners: Array<(fallback: boolean) => void> = [];
+  #redisFailureListeners: Array<() => void> = [];
 
   constructor(options: RateBudgetOptions) {
     const { redis, logger } = options;
@@ -150,6 +151,11 @@ export class RateBudget {
     this.#fallbackListeners.push(listener);
   }
 
+  /** Calls `listener` for each draw Redis did not answer (an error or its timeout), which the per-process budget answered. */
+  onRedisFailure(listener: () => void): void {
+    this.#redisFailureListeners.push(listener);
+  }
+
   /** Draws one point for a call about to be sent: from its account's budget once Zoho accepted its token. */
   async draw(caller: BudgetCaller): Promise<BudgetDraw> {
     const budget: BudgetName = this.#accepted.has(caller.callerKey) ? 'account' : 'unverified';
@@ -186,6 +192,7 @@ export class RateBudget {
 
   #insuranceUsed(): void {
     this.#insuranceUses++;
+    this.#redisFailureListeners.forEach((listener) => listener());
     if (this.#fallback) return;
     this.#fallback = true;
     this.#logger?.warn(

@@ -1,6 +1,10 @@
 /**
  * `/healthz` (the process is up) and `/readyz` (it can serve: an upstream is configured and it is
  * not shutting down), as JSON replies. Both listeners answer them from this one state.
+ *
+ * Redis down is not unreadiness: the gateway still serves reads and mutations without a key, and
+ * every replica shares that one Redis (taking them all out would serve nothing). `/readyz` says
+ * `redis: "down"` and stays 200.
  */
 import type { UpstreamPolicy } from '../datasources/upstream-policy';
 
@@ -27,8 +31,10 @@ export function createHealth(options: {
   /** How `/readyz` names the upstream (default: the URL's origin). */
   upstreamName?: string;
   upstreamPolicy: UpstreamPolicy;
+  /** The Redis connection, when REDIS_URL is set: its state is reported, never a reason for 503. */
+  redis?: { readonly up: boolean } | undefined;
 }): Health {
-  const { zohoApiUrl, upstreamPolicy } = options;
+  const { zohoApiUrl, upstreamPolicy, redis } = options;
   const upstream = options.upstreamName ?? (zohoApiUrl && new URL(zohoApiUrl).origin);
   let stopping = false;
   return {
@@ -45,6 +51,7 @@ export function createHealth(options: {
           circuit: upstreamPolicy.circuitState,
           // Callers whose own circuit is open (their calls fail fast; others' are unaffected).
           openCallerCircuits: upstreamPolicy.openCallerCircuits,
+          ...(redis && { redis: redis.up ? 'up' : 'down' }),
         }),
       };
     },

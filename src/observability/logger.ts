@@ -32,6 +32,8 @@ export const REDACTED_KEYS: ReadonlySet<string> = new Set([
   'account_number',
   'routing_number',
   'routingNumber',
+  // An ioredis error's command, with its arguments: AUTH's (and HELLO's) carry the Redis password.
+  'command',
 ]);
 
 const REDACTED = '[Redacted]';

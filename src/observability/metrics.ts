@@ -23,6 +23,9 @@ import { DirectCounter, DirectHistogram, type CounterSeries, type HistogramSerie
 /** What an outcome label may be: "ok" or an error code; anything else (never expected) is "other". */
 const OUTCOME = /^(?:ok|[A-Z][A-Z0-9_]{0,63})$/;
 
+/** What the gateway uses Redis for: the `use` label of its failures. */
+export type RedisUse = 'idempotency' | 'persisted_queries' | 'rate_budget';
+
 const CIRCUIT_STATES: readonly CircuitStateName[] = ['closed', 'half-open', 'open'];
 
 const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -112,6 +115,16 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Registered by the first setRedisUp: a gateway without REDIS_URL has no such series (an alert on 0 would fire for it). */
+  #redisUp: Gauge | undefined;
+
+  readonly #redisFailures = new Counter({
+    name: 'gateway_redis_failures_total',
+    help: 'Redis commands that failed or timed out (REDIS_TIMEOUT_MS), by use (idempotency, persisted_queries, rate_budget).',
+    labelNames: ['use'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.setCircuitState('closed');
@@ -187,6 +200,20 @@ export class GatewayMetrics {
 
   setCircuitState(state: CircuitStateName): void {
     for (const each of CIRCUIT_STATES) this.#circuit.set({ state: each }, each === state ? 1 : 0);
+  }
+
+  setRedisUp(up: boolean): void {
+    this.#redisUp ??= new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Whether the connection to Redis (REDIS_URL) is ready to serve commands: 1 or 0 (absent without REDIS_URL).',
+      registers: [this.registry],
+    });
+    this.#redisUp.set(up ? 1 : 0);
+  }
+
+  /** Counts one Redis command that failed (an error reply, a timeout, no connection). */
+  recordRedisFailure(use: RedisUse): void {
+    this.#redisFailures.inc({ use });
   }
 
   /** The text exposition format, for `GET /metrics`. */

@@ -6,7 +6,8 @@
  * the sandbox's journal counts what reached "Zoho".
  */
 import nock from 'nock';
-import { httpRequest, jsonOf, postGraphQL } from '../http-client';
+import { jsonOf, postGraphQL } from '../http-client';
+import { sandboxControl } from '../support/gateway-process';
 import { LOOPBACK, startGatewayProcess, startSandboxProcess, stopAllProcesses, type GatewayProcess, type SandboxProcess } from '../support/processes';
 
 jest.setTimeout(30_000);
@@ -58,15 +59,7 @@ beforeEach(async () => {
   await control('POST', '/__sandbox/faults', { endpoint: 'createPaymentMethodSession', type: 'latency', latency_ms: POST_LATENCY_MS, count: 1 });
 });
 
-async function control(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const reply = await httpRequest(`${sandbox.origin}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  expect(reply.status).toBe(200);
-  return jsonOf<Record<string, unknown>>(reply);
-}
+const control = (method: 'GET' | 'POST', path: string, body?: unknown) => sandboxControl(sandbox, method, path, body);
 
 const journal = async (endpoint: string) =>
   ((await control('GET', '/__sandbox/requests'))['requests'] as JournalEntry[]).filter((entry) => entry.endpoint === endpoint);

@@ -16,6 +16,8 @@ export interface SelfSignedCert {
   cert: string;
   /** The certificate's file, for NODE_EXTRA_CA_CERTS. */
   certPath: string;
+  /** The private key's file (a server that reads its key from a file: redis-server). */
+  keyPath: string;
   dir: string;
   /** Removes the directory and the key in it. */
   remove(): Promise<void>;
@@ -42,6 +44,7 @@ export async function makeSelfSignedCert(commonName = 'localhost'): Promise<Self
     key: await readFile(keyPath, 'utf8'),
     cert: await readFile(certPath, 'utf8'),
     certPath,
+    keyPath,
     dir,
     remove: () => rm(dir, { recursive: true, force: true }),
   };

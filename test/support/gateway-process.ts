@@ -126,6 +126,22 @@ export async function graphql(
   }
 }
 
+/** A call to the sandbox's control API (`/__sandbox/...`, sandbox/README.md), its JSON reply; throws unless it answers 200. */
+export async function sandboxControl(
+  sandbox: { origin: string },
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const reply = await request(`${sandbox.origin}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (reply.status !== 200) throw new Error(`${method} ${path} at the sandbox answered ${reply.status}: ${reply.text}`);
+  return JSON.parse(reply.text) as Record<string, unknown>;
+}
+
 /** `/readyz` as JSON (status code included). */
 export async function readyz(gateway: { origin: string }): Promise<{ httpStatus: number } & Record<string, unknown>> {
   const reply = await request(`${gateway.origin}/readyz`);

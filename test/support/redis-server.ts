@@ -16,12 +16,14 @@ const READY_TIMEOUT_MS = 10_000;
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments, e.g. `['--requirepass', 'secret']` or an ACL `--user` line. */
   args?: string[];
+  /** TLS only (`rediss://`): the port serves TLS with this certificate and key, and plain TCP is off. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface RedisServer {
   /** The port it listens on (kept across stop and start). */
   readonly port: number;
-  /** `redis://127.0.0.1:<port>`, without credentials. */
+  /** `redis://127.0.0.1:<port>` (`rediss://localhost:<port>` with TLS), without credentials. */
   readonly url: string;
   /** Whether the server process is running now. */
   readonly running: boolean;
@@ -40,10 +42,11 @@ class RedisServerImpl implements RedisServer {
   constructor(
     readonly port: number,
     private readonly args: string[],
+    private readonly tls: boolean,
   ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.tls ? `rediss://localhost:${this.port}` : `redis://127.0.0.1:${this.port}`;
   }
 
   get running(): boolean {
@@ -103,7 +106,13 @@ class RedisServerImpl implements RedisServer {
 
 /** Starts a Redis server on a free port; `stopAllRedisServers()` (afterAll) ends every one started. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const server = new RedisServerImpl(await freePort(), options.args ?? []);
+  const port = await freePort();
+  const { tls } = options;
+  // Later arguments win: `--port 0` turns plain TCP off once the TLS port is set.
+  const tlsArgs = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-auth-clients', 'no']
+    : [];
+  const server = new RedisServerImpl(port, [...tlsArgs, ...(options.args ?? [])], tls !== undefined);
   await server.start();
   return server;
 }

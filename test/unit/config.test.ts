@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       },
       sandbox: { port: 4010 },
       apollo: undefined,
+      redis: undefined,
     });
   });
 
@@ -162,6 +163,9 @@ describe('loadConfig', () => {
         SHUTDOWN_GRACE_MS: '30000',
         APOLLO_KEY: 'service:payments:abc123',
         APOLLO_GRAPH_REF: 'payments@current',
+        REDIS_URL: 'rediss://gateway:s3cret@redis.internal:6380/2',
+        REDIS_KEY_PREFIX: 'payments-eu:',
+        REDIS_TIMEOUT_MS: '100',
       }),
     ).toEqual({
       nodeEnv: 'production',
@@ -177,6 +181,7 @@ describe('loadConfig', () => {
       },
       sandbox: { port: 4010 },
       apollo: { key: 'service:payments:abc123', graphRef: 'payments@current' },
+      redis: { host: 'redis.internal', port: 6380, username: 'gateway', password: 's3cret', db: 2, tls: true, keyPrefix: 'payments-eu:', timeoutMs: 100 },
     });
     expect(loadConfig({ NODE_ENV: 'test', PORT: '0', ADMIN_PORT: '0', SANDBOX_PORT: '0' })).toMatchObject({
       nodeEnv: 'test',
@@ -320,5 +325,49 @@ describe('loadConfig', () => {
     const error = configErrorOf({ NODE_ENV: 'production' });
     expect(error.message).toContain('ZOHO_API_URL is required when NODE_ENV=production');
     expect(loadConfig({ NODE_ENV: 'production', ZOHO_API_URL: 'https://payments.zoho.com/api/v1' }).nodeEnv).toBe('production');
+  });
+
+  describe('REDIS_URL, REDIS_KEY_PREFIX, REDIS_TIMEOUT_MS', () => {
+    test('unset: no Redis (state stays in each process); set: taken apart, with the prefix and timeout defaults', () => {
+      expect(loadConfig({ REDIS_KEY_PREFIX: 'x:' }).redis).toBeUndefined();
+      expect(loadConfig({ REDIS_URL: 'redis://redis.internal' }).redis).toEqual({
+        host: 'redis.internal',
+        port: 6379,
+        username: undefined,
+        password: undefined,
+        db: 0,
+        tls: false,
+        keyPrefix: 'zoho-gateway:',
+        timeoutMs: 250,
+      });
+      // `:password@` alone is the `default` user's password (requirepass); percent-encoding is decoded.
+      expect(loadConfig({ REDIS_URL: 'rediss://:p%40ss%3Aword@[::1]:7000/' }).redis).toMatchObject({
+        host: '::1',
+        port: 7000,
+        username: undefined,
+        password: 'p@ss:word',
+        tls: true,
+      });
+    });
+
+    test.each([
+      ['http://user:hunter2secret@cache.example.net:6379', 'redis:// or rediss://'],
+      ['redis://user:hunter2secret@cache.example.net:6379/not-a-db', 'database number'],
+      ['redis://user:hunter2secret@cache.example.net:6379?tls=true', 'no query'],
+      ['redis://user:hunter2secret@:6379', 'redis:// or rediss://'],
+      ['hunter2secret', 'redis:// or rediss://'],
+      ['redis://user:hunter2secret%zz@cache.example.net', 'percent-encoding'],
+    ])('%s is a start-up error that names REDIS_URL and never prints the password', (url, says) => {
+      const error = configErrorOf({ REDIS_URL: url });
+      expect(error.message).toContain('REDIS_URL');
+      expect(error.message).toContain(says);
+      expect(error.message).not.toContain('hunter2secret');
+      expect(error.message).not.toContain('cache.example.net');
+    });
+
+    test('a bad prefix or timeout is named', () => {
+      expect(configErrorOf({ REDIS_KEY_PREFIX: 'has space' }).message).toContain('REDIS_KEY_PREFIX');
+      expect(configErrorOf({ REDIS_TIMEOUT_MS: '0' }).message).toContain('REDIS_TIMEOUT_MS');
+    });
   });
 });

@@ -34,7 +34,7 @@ test("its values are valid, and a commented-out value is that variable's default
   expect(asShipped.nodeEnv).toBe('production');
   expect(() => loadConfig(everything)).not.toThrow();
   // These have no default: the file shows an example of each.
-  const examples = ['CORS_ORIGINS', 'APOLLO_KEY', 'APOLLO_GRAPH_REF'];
+  const examples = ['CORS_ORIGINS', 'APOLLO_KEY', 'APOLLO_GRAPH_REF', 'REDIS_URL'];
   const defaults = all.filter((s) => s.commented && !examples.includes(s.name));
   expect(defaults.length).toBeGreaterThan(15);
   for (const setting of defaults) {

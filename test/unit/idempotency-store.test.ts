@@ -1,10 +1,14 @@
 /**
- * The in-memory idempotency store on its own (src/idempotency/memory-store.ts), on an injected
- * clock: the claim, its lease, the 24-hour TTL, the bound and what it does when full. The same
- * behaviour is what a Redis store must give (store.ts).
+ * The in-memory idempotency store on its own (src/idempotency/memory-store.ts): the store contract
+ * every store meets (test/support/idempotency-store-contract.ts, which the Redis store's suite
+ * runs too), then, on an injected clock, the exact lease and 24-hour TTL boundaries, the bound
+ * and what it does when full.
  */
 import { IDEMPOTENCY_MAX_KEYS, MemoryIdempotencyStore } from '../../src/idempotency/memory-store';
 import { IDEMPOTENCY_TTL_MS, IdempotencyStoreFullError, IdempotencyStoreUnavailableError } from '../../src/idempotency/store';
+import { CONTRACT_TTL_MS, describeIdempotencyStoreContract } from '../support/idempotency-store-contract';
+
+describeIdempotencyStoreContract('MemoryIdempotencyStore', () => new MemoryIdempotencyStore({ ttlMs: CONTRACT_TTL_MS }));
 
 const LEASE = 5_000;
 const created = (resourceId: string) => ({ kind: 'created', resourceId }) as const;
@@ -21,27 +25,8 @@ async function claimed(s: MemoryIdempotencyStore, key: string, hash = 'h'): Prom
   return result.claimId;
 }
 
-describe('MemoryIdempotencyStore', () => {
-  it('claims a new key once: a second claim sees it in flight, with the first input hash', async () => {
-    const { s } = store();
-    await claimed(s, 'k', 'h1');
-    await expect(s.claim('k', 'h2', LEASE)).resolves.toEqual({ state: 'in-flight', inputHash: 'h1' });
-  });
-
-  it('completes a claim into a record that later claims read back', async () => {
-    const { s } = store();
-    const claimId = await claimed(s, 'k', 'h1');
-    await s.complete('k', claimId, created('123'));
-    await expect(s.claim('k', 'h1', LEASE)).resolves.toEqual({ state: 'completed', record: { inputHash: 'h1', outcome: created('123') } });
-  });
-
-  it('a released key is free again', async () => {
-    const { s } = store();
-    await s.release('k', await claimed(s, 'k'));
-    await expect(s.claim('k', 'h', LEASE)).resolves.toEqual({ state: 'claimed', claimId: expect.any(String) });
-  });
-
-  it('a claim lapses after its lease; its first holder can then neither complete nor release the new claim', async () => {
+describe('MemoryIdempotencyStore, on an injected clock', () => {
+  it('a claim lapses exactly at its lease end; its first holder can then neither complete nor release the new claim', async () => {
     const { s, advance } = store();
     const first = await claimed(s, 'k');
     advance(LEASE - 1);
@@ -96,34 +81,5 @@ describe('MemoryIdempotencyStore', () => {
     await claimed(s, 'new');
     await claimed(s, 'newer');
     expect(s.size).toBe(2);
-  });
-
-  it('settled() resolves when the claim completes or is released, at the lease end, or on its timeout; at once when nothing is held', async () => {
-    const real = new MemoryIdempotencyStore();
-    await expect(real.settled('free', 10_000)).resolves.toBeUndefined();
-
-    const a = await claimed(real, 'a');
-    let started = Date.now();
-    const waitA = real.settled('a', 10_000);
-    await real.complete('a', a, created('1'));
-    await expect(waitA).resolves.toBeUndefined();
-
-    const b = await claimed(real, 'b');
-    const waitB = real.settled('b', 10_000);
-    await real.release('b', b);
-    await expect(waitB).resolves.toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1_000);
-
-    await real.claim('c', 'h', 60_000);
-    started = Date.now();
-    await real.settled('c', 100);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-
-    await real.claim('d', 'h', 150);
-    started = Date.now();
-    await real.settled('d', 10_000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect((await real.claim('d', 'h', 150)).state).toBe('claimed');
   });
 });

@@ -85,6 +85,14 @@ describe('the logger', () => {
     });
   });
 
+  test("an ioredis error's command (AUTH's arguments hold the Redis password) is replaced, the rest of the error kept", () => {
+    const { logger, lines } = captureLogger();
+    const error = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: ['gateway', 'redis-pa55word'] } });
+    logger.error({ err: error }, 'redis failed');
+    expect(lines()[0]).not.toContain('redis-pa55word');
+    expect(JSON.parse(lines()[0] ?? '{}')).toMatchObject({ err: { message: 'WRONGPASS invalid username-password pair', command: '[Redacted]' } });
+  });
+
   test('fields named like secrets are replaced at any depth and inside arrays; other fields named "number" stay', () => {
     const { logger, lines } = captureLogger();
     logger.info(
