@@ -4,7 +4,8 @@
  * through Redis (idempotency records, automatic persisted queries) and what happens when Redis
  * is killed mid-run and started again: no crash, reads and unkeyed mutations served, a keyed
  * mutation refused with SERVICE_UNAVAILABLE and Zoho not called, persisted queries falling back
- * to the full query, then recovery by itself. The sandbox's journal counts what reached "Zoho".
+ * to the full query, then recovery by itself; and three more replicas with a small per-account rate
+ * budget, which together send Zoho no more than it. The sandbox's journal counts what reached "Zoho".
  */
 import { createHash } from 'node:crypto';
 import nock from 'nock';
@@ -172,12 +173,67 @@ describe('three replicas sharing one Redis', () => {
       expect(metrics).toMatch(/^gateway_redis_up 1$/m);
       expect(metrics).toMatch(/^gateway_redis_failures_total\{use="idempotency"\} [1-9]/m);
       expect(metrics).toMatch(/^gateway_redis_failures_total\{use="persisted_queries"\} [1-9]/m);
+      expect(metrics).toMatch(/^gateway_redis_failures_total\{use="rate_budget"\} [1-9]/m);
+      expect(metrics).toMatch(/^zoho_rate_budget_fallback 0$/m);
     }
-    // Each replica said so once per transition: connected, unreachable, recovered.
+    // Each replica said so once per transition: connected, unreachable, recovered; and its rate
+    // budget (drawn by the read each one served meanwhile) fell back to per process, then shared again.
     for (const replica of replicas) {
       const lines = (await settledLogs(replica, 10_000)).filter((line) => String(line['msg']).startsWith('Redis '));
-      expect(lines.map((line) => String(line['msg']).split(':')[0])).toEqual(['Redis connected', 'Redis unreachable', 'Redis recovered']);
+      expect(lines.map((line) => String(line['msg']).split(':')[0])).toEqual([
+        'Redis connected',
+        'Redis unreachable',
+        'Redis does not answer the rate budget (unreachable, or slower than its timeout)',
+        'Redis recovered',
+        'Redis answers the rate budget again',
+      ]);
       expect(lines[1]).toMatchObject({ level: 40, redis: { host: '127.0.0.1', port: redis.port } });
+    }
+  });
+});
+
+describe('the per-account rate budget, shared by three replicas through Redis', () => {
+  const BUDGET = 6;
+  let budgeted: RealGateway[];
+
+  beforeAll(async () => {
+    // Their own replicas: a small account budget, the unverified one large enough for each
+    // replica's first call (the one that shows Zoho accepts the token there).
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'scale-out-budget:',
+      ZOHO_RATE_LIMIT_PER_MINUTE: String(BUDGET),
+      ZOHO_UNVERIFIED_RATE_LIMIT_PER_MINUTE: '100',
+    };
+    budgeted = await Promise.all([1, 2, 3].map(() => startRealGateway(sandbox.apiUrl, env)));
+  }, 60_000);
+
+  it('30 reads of one account spread over the replicas: Zoho gets 3 (one unverified per replica) plus the budget, the rest are RATE_LIMITED without a call', async () => {
+    const sessionId = sessionIdOf(await create(replicas[0]!)) as string;
+    expect(sessionId).toMatch(/^\d+$/);
+    const reads = async () =>
+      ((await control('GET', '/__sandbox/requests'))['requests'] as Array<{ endpoint: string }>).filter(
+        (entry) => entry.endpoint === 'retrievePaymentMethodSession',
+      ).length;
+    const before = await reads();
+
+    const replies: Reply[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (const replica of budgeted) replies.push(await post(replica, { query: SESSION, variables: { id: sessionId } }));
+    }
+    const served = replies.filter((reply) => reply.data?.['paymentMethodSession']?.id === sessionId);
+    const refused = replies.filter((reply) => codesOf(reply).includes('RATE_LIMITED'));
+    expect({ served: served.length, refused: refused.length }).toEqual({ served: 3 + BUDGET, refused: 30 - 3 - BUDGET });
+    for (const reply of refused) {
+      const retryAfter = (reply.errors?.[0]?.extensions as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    // Counted where it matters: at "Zoho".
+    expect((await reads()) - before).toBe(3 + BUDGET);
+    // Every replica refused some: the budget is the account's, not each replica's own 6.
+    for (const replica of budgeted) {
+      expect(await metricsText(replica)).toMatch(/^zoho_rate_budget_rejections_total\{budget="account"\} [1-9]/m);
     }
   });
 });
