@@ -22,6 +22,7 @@ import type { UserError, UserErrorCode } from '../generated/graphql';
 import type { Logger } from '../observability/logger';
 import {
   IdempotencyStoreFullError,
+  IdempotencyStoreUnavailableError,
   type IdempotencyOutcome,
   type IdempotencyStore,
   type RecordedUserError,
@@ -157,7 +158,11 @@ export class RequestIdempotency {
           'The gateway cannot take a new idempotencyKey right now (its idempotency store is full); nothing was sent to Zoho Payments. Retry later, or without a key.',
         );
       }
-      this.#logger.error({ err: error }, 'idempotency store failed');
+      // Unavailable (Redis down or slow) is an outage the Redis client already logs once, and
+      // metrics count: one warning line per refused mutation, no stack. Anything else is a bug.
+      if (error instanceof IdempotencyStoreUnavailableError) {
+        this.#logger.warn({ idempotencyStore: 'unavailable', reason: error.message }, 'idempotency store unavailable: a mutation with an idempotencyKey was refused, nothing sent to Zoho');
+      } else this.#logger.error({ err: error }, 'idempotency store failed');
       throw serviceUnavailable("The gateway's idempotency store is unavailable; nothing was sent to Zoho Payments. Retry later, or without a key.");
     }
   }

@@ -66,5 +66,10 @@ test('Redis down at start: the gateway starts at once, says so once, and a keyed
   const unreachable = logs.lines().filter((line) => line.includes('Redis unreachable'));
   expect(unreachable).toHaveLength(1);
   expect(unreachable[0]).toContain('at start');
+  // The refusal is an outage already said once: a warning per refused mutation, not an error with a stack.
+  const refusals = logs.lines().filter((line) => line.includes('idempotency store'));
+  expect(refusals).toHaveLength(1);
+  expect(JSON.parse(refusals[0]!)).toMatchObject({ level: 40, idempotencyStore: 'unavailable' });
+  expect(refusals[0]).not.toContain('"stack"');
   expect(gateway.redis?.status).toBe('end');
 });
