@@ -136,6 +136,7 @@ class CallerContext implements GatewayContext {
       accountId: this.credentials.accountId,
       leaseMs: idempotencyLeaseMs(this.deps.zohoTimeoutMs),
       logger: this.logger,
+      signal: this.signal,
     });
     return this.lazy.idempotency;
   }

@@ -16,7 +16,7 @@
  *   holder died) and the waiter takes the key over.
  */
 import { createHash } from 'node:crypto';
-import { idempotentCallStillRunning, serviceUnavailable } from '../errors';
+import { cancelled, idempotentCallStillRunning, serviceUnavailable } from '../errors';
 import type { Validated } from '../errors/validation';
 import type { UserError, UserErrorCode } from '../generated/graphql';
 import type { Logger } from '../observability/logger';
@@ -119,12 +119,15 @@ export class RequestIdempotency {
   readonly #accountId: string;
   readonly #leaseMs: number;
   readonly #logger: Logger;
+  /** Aborted when the client disconnects: a call waiting for another call's key stops waiting. */
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(options: { store: IdempotencyStore | undefined; accountId: string; leaseMs: number; logger: Logger }) {
+  constructor(options: { store: IdempotencyStore | undefined; accountId: string; leaseMs: number; logger: Logger; signal?: AbortSignal }) {
     this.#store = options.store;
     this.#accountId = options.accountId;
     this.#leaseMs = options.leaseMs;
     this.#logger = options.logger;
+    this.#signal = options.signal;
   }
 
   /** Runs a mutation: at once without a key; with one, at most once per key and input. */
@@ -144,8 +147,18 @@ export class RequestIdempotency {
       if (found.state === 'completed') return markReplayed(await this.#replay(m, found.record.outcome));
       const waited = Date.now() - started;
       if (waited >= this.#leaseMs) throw idempotentCallStillRunning(waited);
-      await store.settled(key, this.#leaseMs - waited);
+      await this.#settledOrGone(store, key, this.#leaseMs - waited);
     }
+  }
+
+  /**
+   * Waits for the call holding `key`, unless this call's client leaves first: then nothing of it
+   * is sent (as for a call waiting for its turn), and the store stops polling for it.
+   */
+  async #settledOrGone(store: IdempotencyStore, key: string, timeoutMs: number): Promise<void> {
+    if (this.#signal?.aborted) throw cancelled();
+    await store.settled(key, timeoutMs, this.#signal);
+    if (this.#signal?.aborted) throw cancelled();
   }
 
   async #claim(store: IdempotencyStore, key: string, inputHash: string) {

@@ -99,15 +99,16 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.#wake(key);
   }
 
-  settled(key: string, timeoutMs: number): Promise<void> {
+  settled(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const held = this.#claims.get(key);
     const now = this.#now();
-    if (!held || held.lapsesAt <= now) return Promise.resolve();
+    if (!held || held.lapsesAt <= now || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const waiters = this.#waiters.get(key) ?? new Set<() => void>();
       this.#waiters.set(key, waiters);
       const done = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         waiters.delete(done);
         if (waiters.size === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key);
         resolve();
@@ -115,6 +116,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       // Wakes at the lease's end too: a lapsed claim fires no event.
       const timer = setTimeout(done, Math.max(0, Math.min(timeoutMs, held.lapsesAt - now)));
       waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 

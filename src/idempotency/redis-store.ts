@@ -99,9 +99,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
    * Polls until the key holds no claim, or `timeoutMs`. A Redis failure ends the wait at once: the
    * caller's next claim then meets it and answers SERVICE_UNAVAILABLE.
    */
-  async settled(key: string, timeoutMs: number): Promise<void> {
+  async settled(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (signal?.aborted) return;
       let held: string | null;
       try {
         held = await this.#redis.get(redisKey(key));
@@ -112,7 +113,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       if (held === null || !held.startsWith('c:')) return;
       const left = deadline - Date.now();
       if (left <= 0) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(SETTLED_POLL_MS, left)));
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(SETTLED_POLL_MS, left));
+        signal?.addEventListener('abort', wake, { once: true });
+      });
     }
   }
 

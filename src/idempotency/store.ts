@@ -58,8 +58,11 @@ export interface IdempotencyStore {
   complete(key: string, claimId: string, outcome: IdempotencyOutcome): Promise<void>;
   /** Frees the key, when the claim is still the caller's: the first call failed, and a retry may try again. */
   release(key: string, claimId: string): Promise<void>;
-  /** Resolves once the claim on `key` is completed, released or lapsed, or after `timeoutMs`, whichever comes first. */
-  settled(key: string, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves once the claim on `key` is completed, released or lapsed, or after `timeoutMs`, or
+   * when `signal` aborts (the waiting call's client left), whichever comes first.
+   */
+  settled(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** The store cannot serve (a Redis store: unreachable, or refusing writes): a call with a key is refused, Zoho not called. */

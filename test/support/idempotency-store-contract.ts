@@ -127,5 +127,22 @@ export function describeIdempotencyStoreContract(name: string, store: () => Idem
       expect(Date.now() - started).toBeLessThan(1_000);
       expect((await s.claim(d, 'h', 200)).state).toBe('claimed');
     });
+
+    it("settled() ends when the waiting call's signal aborts (its client left), and at once when it already has; the claim stays held", async () => {
+      const s = store();
+      const key = freshKey();
+      await claimed(s, key, 'h', 60_000);
+      const leaving = new AbortController();
+      let started = Date.now();
+      const wait = s.settled(key, 30_000, leaving.signal);
+      await delay(100);
+      leaving.abort();
+      await wait;
+      expect(Date.now() - started).toBeLessThan(1_000);
+      started = Date.now();
+      await s.settled(key, 30_000, leaving.signal);
+      expect(Date.now() - started).toBeLessThan(200);
+      expect((await s.claim(key, 'h', 60_000)).state).toBe('in-flight');
+    });
   });
 }

@@ -4,7 +4,8 @@
  * path, exact query, headers and (for POST/PUT) exact body, so a second write that should not
  * happen has no interceptor and fails the operation, and an interceptor left unused fails the test.
  */
-import type nock from 'nock';
+import http from 'node:http';
+import nock from 'nock';
 import { buildContext } from '../../src/context';
 import { zohoCredentials } from '../../src/credentials';
 import { canonicalJson, idempotencyLeaseMs, inputFingerprint, scopedKey } from '../../src/idempotency/idempotency';
@@ -18,8 +19,11 @@ import {
   TEST_FETCHER,
   TOKEN,
   ZOHO_API_URL,
+  captureLogger,
   createTestGateway,
   seed,
+  startTestServer,
+  testConfig,
   withoutUpstreamCalls,
   zoho,
   type OperationResult,
@@ -612,6 +616,56 @@ describe('concurrent calls with one key', () => {
     expect(r.data?.createPaymentMethodSession).toEqual({ paymentMethodSession: newSession(), userErrors: [] });
     expect(waited).toBeGreaterThanOrEqual(leaseMs - 100);
     expect(waited).toBeLessThan(leaseMs + 1000);
+  });
+
+  it("a waiter whose client disconnects stops waiting at once: no Zoho call, its operation ends CLIENT_DISCONNECTED, the store stops polling for it", async () => {
+    const store = new MemoryIdempotencyStore();
+    // Held by a call on another replica that will not finish for a minute.
+    await store.claim(scopedKey(ACCOUNT_ID, KEY), inputFingerprint('createPaymentMethodSession', { customerId: CUSTOMER_ID, description: DESCRIPTION }), 60_000);
+    let waiting = 0;
+    let stoppedWaitingAt: number | undefined;
+    const watched: IdempotencyStore = {
+      claim: (...args) => store.claim(...args),
+      complete: (...args) => store.complete(...args),
+      release: (...args) => store.release(...args),
+      settled: async (...args) => {
+        waiting += 1;
+        await store.settled(...args);
+        stoppedWaitingAt = Date.now();
+      },
+    };
+    const logs = captureLogger('info');
+    nock.enableNetConnect('127.0.0.1');
+    const server = await startTestServer(testConfig({ ZOHO_API_URL, ZOHO_TIMEOUT_MS: '5000' }), { logger: logs.logger, now: () => NOW, idempotencyStore: watched });
+    try {
+      const body = JSON.stringify({ query: CREATE, variables: { input: createInput() } });
+      const req = http.request(server.url, {
+        method: 'POST',
+        agent: false,
+        headers: { ...CALLER_HEADERS, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      });
+      req.on('error', () => undefined); // the socket is the test's to destroy
+      const closed = new Promise<void>((resolve) => req.on('close', () => resolve()));
+      await withoutUpstreamCalls(async () => {
+        req.end(body);
+        const deadline = Date.now() + 5_000;
+        while (waiting === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(waiting).toBe(1);
+        const leftAt = Date.now();
+        req.destroy();
+        await closed;
+        const deadlineForLine = Date.now() + 2_000;
+        const operationLine = () => logs.lines().find((line) => line.includes('"msg":"graphql operation"'));
+        while (!operationLine() && Date.now() < deadlineForLine) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(stoppedWaitingAt! - leftAt).toBeLessThan(1_000);
+        expect(JSON.parse(operationLine()!)).toMatchObject({ errorCodes: ['CLIENT_DISCONNECTED'], upstreamCallCount: 0 });
+      });
+      // The other replica's claim is untouched.
+      expect((await store.claim(scopedKey(ACCOUNT_ID, KEY), 'x', 1_000)).state).toBe('in-flight');
+    } finally {
+      await server.stop();
+      nock.disableNetConnect();
+    }
   });
 
   it('a waiter gives up after the lease when the key is still held (a store that never settles): UPSTREAM_TIMEOUT, no write', async () => {
