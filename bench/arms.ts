@@ -38,6 +38,8 @@ export interface ArmRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** A new body for each request sent (e.g. a new `idempotencyKey` each time); `body` is one of them. */
+  freshBody?: () => string;
 }
 
 export interface Arm {
