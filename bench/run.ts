@@ -39,7 +39,6 @@ import {
   checkQuiet,
   type Arm,
   type ArmId,
-  type ArmRequest,
 } from './arms';
 import { load, operationOutcomes, post, verifyRequest, type LoadResult } from './load';
 import { openLoop, type OpenLoopResult } from './open-loop';
