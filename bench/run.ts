@@ -4,10 +4,12 @@
  * proxy, (3-5) the gateway's operations; each run `--rounds` times, the arms interleaved so that
  * the machine's noise falls on all of them alike, and the median of the rounds reported. Then the
  * same arms with Zoho's latency (one client), the noisy neighbour (quiet callers' p50 alone, and
- * while one caller whose Zoho replies take 1 s keeps a 100-id query in flight), and a memory
- * soak: steady load on a fresh gateway, its memory after a full GC before and after.
+ * while one caller whose Zoho replies take 1 s keeps a 100-id query in flight), the scale-out
+ * pass (issue 18: N replicas sharing one redis-server beside N in memory, each operation spread
+ * over them, and Redis' commands per operation; bench/scale.ts), and a memory soak: steady load
+ * on a fresh gateway, its memory after a full GC before and after.
  *
- *   npm run bench                        # about 5.3 minutes: 7 arms x 3 rounds, latency pass, noisy neighbour, soak
+ *   npm run bench                        # about 7 minutes: 7 arms x 3 rounds, latency pass, noisy neighbour, scale-out (1.7), soak
  *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
  *   npm run bench -- --baseline <rev> --baseline-node /usr/bin/node   # that gateway on another Node
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
@@ -16,7 +18,9 @@
  * 0 = none), --latency MS (20: Zoho's latency in the second pass, 0 = no such pass),
  * --latency-duration S (3), --noisy MS (1000: the slow caller's Zoho latency, 0 = no such pass),
  * --noisy-duration S (the same as --duration), --noisy-rate N (100 quiet requests a second),
- * --noisy-queries N (1: the slow caller's 100-id queries in flight at once), --baseline REV (repeatable: one gateway per
+ * --noisy-queries N (1: the slow caller's 100-id queries in flight at once), --scale N (3: replicas
+ * with Redis and as many in memory in the scale-out pass, 0 = no such pass; it needs redis-server,
+ * 2 replicas in --smoke), --baseline REV (repeatable: one gateway per
  * revision), --baseline-node PATH (the node binary of the --baseline just before it; default this
  * bench's), --arms 1,2,3 (a subset, by number), --out FILE (bench/results.json), --smoke.
  */
@@ -45,6 +49,7 @@ import { openLoop, type OpenLoopResult } from './open-loop';
 import { checkout, commitOf, removeCheckout } from './checkout';
 import { REPO_ROOT, benchGatewayLimits, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
 import { reachedZoho, type Reached } from './reached';
+import { requireRedisServer, runScale, scaleTable } from './scale';
 import { median, percentile } from './stats';
 
 interface Options {
@@ -63,6 +68,8 @@ interface Options {
   noisyRate: number;
   /** How many wide queries the slow caller keeps in flight. */
   noisyQueries: number;
+  /** Replicas in the scale-out pass, each configuration (0: no such pass). */
+  scale: number;
   baselines: Baseline[];
   /** Arm numbers to run (all when empty). */
   arms: string[];
@@ -91,6 +98,8 @@ function parseOptions(argv: string[]): Options {
     noisyDurationS: Number.NaN,
     noisyRate: 100,
     noisyQueries: 1,
+    // The smoke run's pass: 2 replicas a configuration, no warm-up (a few seconds in all).
+    scale: smoke ? 2 : 3,
     baselines: [],
     arms: [],
     out: path.join(REPO_ROOT, 'bench', 'results.json'),
@@ -108,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     '--noisy-duration': 'noisyDurationS',
     '--noisy-rate': 'noisyRate',
     '--noisy-queries': 'noisyQueries',
+    '--scale': 'scale',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -137,6 +147,7 @@ function parseOptions(argv: string[]): Options {
   if (options.noisyRate <= 0 || !Number.isInteger(options.noisyQueries) || options.noisyQueries < 1) {
     throw new Error('--noisy-rate must be positive and --noisy-queries a whole number >= 1');
   }
+  if (!Number.isInteger(options.scale)) throw new Error('--scale must be a whole number of replicas (0: no scale-out pass)');
   return options;
 }
 
@@ -183,6 +194,7 @@ async function main(): Promise<void> {
   const processes: BenchProcess[] = [];
   const worktrees: string[] = [];
   try {
+    if (options.scale > 0) requireRedisServer();
     log('starting the sandbox, the proxy and the gateway');
     const sandbox = await startSandbox();
     processes.push(sandbox);
@@ -238,6 +250,14 @@ async function main(): Promise<void> {
       noisy = await runNoisy(gateways, sandbox, options, (m) => log(`[noisy neighbour] ${m}`));
     }
 
+    // Issue 18: N replicas sharing one Redis beside N in memory, each operation spread over them.
+    let scale: Awaited<ReturnType<typeof runScale>> | undefined;
+    if (options.scale > 0) {
+      const warmupS = options.smoke ? 0 : options.warmupS;
+      const shape = { replicas: options.scale, rounds: options.rounds, durationS: options.durationS, warmupS, connections: options.connections, widestCaller };
+      scale = await runScale(sandbox, shape, (m) => log(`[scale-out] ${m}`));
+    }
+
     let soak: SoakResult | undefined;
     if (options.soakS > 0) {
       // A gateway of its own, so that its memory is the soak's alone, not the peaks of the arms before.
@@ -273,6 +293,7 @@ async function main(): Promise<void> {
         durationS: options.noisyDurationS,
         gateways: noisy,
       },
+      scale,
       soak,
       figures,
       targets,
@@ -293,6 +314,13 @@ async function main(): Promise<void> {
               noisyTable(noisy),
             ]
           : []),
+        ...(scale
+          ? [
+              `\nScale-out: ${scale.replicas} replicas sharing one Redis (${scale.redisVersion}) and ${scale.replicas} each in memory, every operation sent to the ${scale.replicas} at once ` +
+                `(${scale.connections.join('+')} connections), req/s summed, p50 and p99 of all their requests; medians of ${options.rounds} round(s) of ${options.durationS} s:\n`,
+              scaleTable(scale.operations),
+            ]
+          : []),
         ...(soak ? ['', soakTable(soak)] : []),
         ...(figures.length > 0 ? ['', 'Issue 15 figures by gateway (medians of this run):\n', figuresTable(figures, options.latencyMs)] : []),
         '',
@@ -301,7 +329,11 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     log(`results written to ${path.relative(process.cwd(), options.out)}`);
-    const allRuns = [...[...arms, ...(withLatency ?? [])].flatMap((arm) => arm.runs), ...(noisy ?? []).flatMap((n) => [...n.quiet, ...n.noisy])];
+    const allRuns = [
+      ...[...arms, ...(withLatency ?? [])].flatMap((arm) => arm.runs),
+      ...(noisy ?? []).flatMap((n) => [...n.quiet, ...n.noisy]),
+      ...(scale?.operations ?? []).flatMap((op) => [...op.runs.redis, ...op.runs.memory]),
+    ];
     const failures = allRuns.reduce((sum, run) => sum + run.failures, 0) + (soak?.failures ?? 0);
     const notReached = allRuns.reduce((sum, run) => sum + run.notReached, 0);
     if (failures > 0) {
