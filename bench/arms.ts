@@ -319,9 +319,12 @@ export interface ScaleOperation extends Pick<Arm, 'title' | 'requests' | 'check'
   register?: ArmRequest;
 }
 
+/** The example operation itself: the scale-out pass runs this tree's gateway only (no baseline to keep a frozen copy for). */
+const CREATE_SESSION = fs.readFileSync(path.join(__dirname, '..', 'examples', 'operations', 'CreatePaymentMethodSession.graphql'), 'utf8');
+
 const sessionCreate = (idempotencyKey: string) =>
   JSON.stringify({
-    query: operation('CreatePaymentMethodSession'),
+    query: CREATE_SESSION,
     variables: { input: { customerId: CUSTOMER_ID, description: 'bench scale-out', idempotencyKey } },
   });
 
