@@ -2,6 +2,7 @@
  * What each arm sends, and how a reply proves the arm measured real work (a fast error would
  * flatter any arm). Every arm reads or writes the sandbox's data as a client would.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -38,6 +39,8 @@ export interface ArmRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** A new body for each request sent (e.g. a new `idempotencyKey` each time); `body` is one of them. */
+  freshBody?: () => string;
 }
 
 export interface Arm {
@@ -302,3 +305,78 @@ export const WIDE_REQUEST: ArmRequest = callerRequest(SLOW_CALLER, operation('Pa
 
 /** Throws when a quiet reply is not the card. */
 export const checkQuiet = checkCard;
+
+/** The fixtures' customer in the fixtures' account (the sandbox answers 404 for any other). */
+export const CUSTOMER_ID = '1987000000724207';
+
+/**
+ * An operation of the scale-out pass (bench/scale.ts), sent to N replicas at once: its request,
+ * the check of its reply, and its Zoho calls per reply as an arm has them. `register`: an APQ
+ * registration (the query's text with its hash) sent before the operation is measured by hash.
+ */
+export interface ScaleOperation extends Pick<Arm, 'title' | 'requests' | 'check' | 'upstreamCallsPerReply' | 'accounts'> {
+  id: 'paymentMethod' | 'createPaymentMethodSession' | 'persistedPaymentMethod';
+  register?: ArmRequest;
+}
+
+/** The example operation itself: the scale-out pass runs this tree's gateway only (no baseline to keep a frozen copy for). */
+const CREATE_SESSION = fs.readFileSync(path.join(__dirname, '..', 'examples', 'operations', 'CreatePaymentMethodSession.graphql'), 'utf8');
+
+const sessionCreate = (idempotencyKey: string) =>
+  JSON.stringify({
+    query: CREATE_SESSION,
+    variables: { input: { customerId: CUSTOMER_ID, description: 'bench scale-out', idempotencyKey } },
+  });
+
+/** Arm 3's operation by its APQ hash alone, and its registration (the text with the hash). */
+const PERSISTED_EXTENSIONS = {
+  persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(operation('PaymentMethod')).digest('hex') },
+};
+
+const paymentMethodArm = ARMS.find((arm) => arm.id === 'paymentMethod') as Arm;
+
+export const SCALE_OPERATIONS: readonly ScaleOperation[] = [
+  {
+    // The rate budget is drawn once per Zoho call: one Redis script with REDIS_URL.
+    id: 'paymentMethod',
+    title: "arm 3's paymentMethod(id)",
+    requests: paymentMethodArm.requests,
+    check: paymentMethodArm.check,
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
+  },
+  {
+    // A new idempotencyKey per request: claim and complete (Redis scripts), and the budget's draw.
+    id: 'createPaymentMethodSession',
+    title: 'createPaymentMethodSession, a new idempotencyKey each',
+    requests: [{ method: 'POST', path: '/graphql', headers: GRAPHQL_HEADERS, body: sessionCreate('bench-first'), freshBody: () => sessionCreate(`bench-${randomUUID()}`) }],
+    check: (status, body) => {
+      const result = dataOf(status, body)['createPaymentMethodSession'] as
+        | { paymentMethodSession?: { id?: unknown; status?: unknown; customer?: { id?: unknown } } | null; userErrors?: unknown[] }
+        | undefined;
+      const session = result?.paymentMethodSession;
+      expect(
+        typeof session?.id === 'string' && session.status === 'CREATED' && session.customer?.id === CUSTOMER_ID && result?.userErrors?.length === 0,
+        'expected a new CREATED session for the customer, no userErrors',
+        body,
+      );
+    },
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
+  },
+  {
+    // APQ: the document from the persisted-query cache (a Redis GET with REDIS_URL), then arm 3.
+    id: 'persistedPaymentMethod',
+    title: "arm 3's paymentMethod(id) by its APQ hash",
+    requests: [{ method: 'POST', path: '/graphql', headers: GRAPHQL_HEADERS, body: JSON.stringify({ extensions: PERSISTED_EXTENSIONS, variables: { id: CARD_ID } }) }],
+    register: {
+      method: 'POST',
+      path: '/graphql',
+      headers: GRAPHQL_HEADERS,
+      body: JSON.stringify({ query: operation('PaymentMethod'), extensions: PERSISTED_EXTENSIONS, variables: { id: CARD_ID } }),
+    },
+    check: paymentMethodArm.check,
+    upstreamCallsPerReply: 1,
+    accounts: [ACCOUNT_ID],
+  },
+];

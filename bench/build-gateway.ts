@@ -34,8 +34,24 @@ const ownDirname: Plugin = {
   },
 };
 
-/** Bundles the gateway of `sourceRoot` (with the bench's probe first); returns the file to run. */
-export async function buildGateway(sourceRoot: string): Promise<string> {
+/**
+ * Each tree's bundle, built once per bench process: gateways started at once (the scale-out
+ * pass's replicas) would otherwise rewrite the file while another replica's node is reading it.
+ */
+const builds = new Map<string, Promise<string>>();
+
+/** Bundles the gateway of `sourceRoot` (with the bench's probe first), once; returns the file to run. */
+export function buildGateway(sourceRoot: string): Promise<string> {
+  const root = path.resolve(sourceRoot);
+  let built = builds.get(root);
+  if (!built) {
+    built = bundle(root);
+    builds.set(root, built);
+  }
+  return built;
+}
+
+async function bundle(sourceRoot: string): Promise<string> {
   const key = createHash('sha256').update(path.resolve(sourceRoot)).digest('hex').slice(0, 16);
   // Inside node_modules: the bundle's external packages resolve from there, and git ignores it.
   const outfile = path.join(OUT_DIR, `gateway-${key}.cjs`);

@@ -4,10 +4,12 @@
  * proxy, (3-5) the gateway's operations; each run `--rounds` times, the arms interleaved so that
  * the machine's noise falls on all of them alike, and the median of the rounds reported. Then the
  * same arms with Zoho's latency (one client), the noisy neighbour (quiet callers' p50 alone, and
- * while one caller whose Zoho replies take 1 s keeps a 100-id query in flight), and a memory
- * soak: steady load on a fresh gateway, its memory after a full GC before and after.
+ * while one caller whose Zoho replies take 1 s keeps a 100-id query in flight), the scale-out
+ * pass (issue 18: N replicas sharing one redis-server beside N in memory, each operation spread
+ * over them, and Redis' commands per operation; bench/scale.ts), and a memory soak: steady load
+ * on a fresh gateway, its memory after a full GC before and after.
  *
- *   npm run bench                        # about 5.3 minutes: 7 arms x 3 rounds, latency pass, noisy neighbour, soak
+ *   npm run bench                        # about 7 minutes: 7 arms x 3 rounds, latency pass, noisy neighbour, scale-out (1.7), soak
  *   npm run bench -- --baseline <rev>    # also the gateway of <rev>, same run (before/after)
  *   npm run bench -- --baseline <rev> --baseline-node /usr/bin/node   # that gateway on another Node
  *   npm run bench -- --smoke             # seconds: checks the bench itself works
@@ -16,7 +18,9 @@
  * 0 = none), --latency MS (20: Zoho's latency in the second pass, 0 = no such pass),
  * --latency-duration S (3), --noisy MS (1000: the slow caller's Zoho latency, 0 = no such pass),
  * --noisy-duration S (the same as --duration), --noisy-rate N (100 quiet requests a second),
- * --noisy-queries N (1: the slow caller's 100-id queries in flight at once), --baseline REV (repeatable: one gateway per
+ * --noisy-queries N (1: the slow caller's 100-id queries in flight at once), --scale N (3: replicas
+ * with Redis and as many in memory in the scale-out pass, 0 = no such pass; it needs redis-server,
+ * 2 replicas in --smoke), --baseline REV (repeatable: one gateway per
  * revision), --baseline-node PATH (the node binary of the --baseline just before it; default this
  * bench's), --arms 1,2,3 (a subset, by number), --out FILE (bench/results.json), --smoke.
  */
@@ -24,7 +28,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import {
   ARMS,
   BATCH_SEED,
@@ -40,12 +43,13 @@ import {
   checkQuiet,
   type Arm,
   type ArmId,
-  type ArmRequest,
 } from './arms';
+import { load, operationOutcomes, post, verifyRequest, type LoadResult } from './load';
 import { openLoop, type OpenLoopResult } from './open-loop';
 import { checkout, commitOf, removeCheckout } from './checkout';
 import { REPO_ROOT, benchGatewayLimits, startGateway, startProxy, startSandbox, type BenchProcess } from './processes';
 import { reachedZoho, type Reached } from './reached';
+import { requireRedisServer, runScale, scaleTable } from './scale';
 import { median, percentile } from './stats';
 
 interface Options {
@@ -64,6 +68,8 @@ interface Options {
   noisyRate: number;
   /** How many wide queries the slow caller keeps in flight. */
   noisyQueries: number;
+  /** Replicas in the scale-out pass, each configuration (0: no such pass). */
+  scale: number;
   baselines: Baseline[];
   /** Arm numbers to run (all when empty). */
   arms: string[];
@@ -92,6 +98,8 @@ function parseOptions(argv: string[]): Options {
     noisyDurationS: Number.NaN,
     noisyRate: 100,
     noisyQueries: 1,
+    // The smoke run's pass: 2 replicas a configuration, no warm-up (a few seconds in all).
+    scale: smoke ? 2 : 3,
     baselines: [],
     arms: [],
     out: path.join(REPO_ROOT, 'bench', 'results.json'),
@@ -109,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     '--noisy-duration': 'noisyDurationS',
     '--noisy-rate': 'noisyRate',
     '--noisy-queries': 'noisyQueries',
+    '--scale': 'scale',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -138,6 +147,7 @@ function parseOptions(argv: string[]): Options {
   if (options.noisyRate <= 0 || !Number.isInteger(options.noisyQueries) || options.noisyQueries < 1) {
     throw new Error('--noisy-rate must be positive and --noisy-queries a whole number >= 1');
   }
+  if (!Number.isInteger(options.scale)) throw new Error('--scale must be a whole number of replicas (0: no scale-out pass)');
   return options;
 }
 
@@ -184,6 +194,7 @@ async function main(): Promise<void> {
   const processes: BenchProcess[] = [];
   const worktrees: string[] = [];
   try {
+    if (options.scale > 0) requireRedisServer();
     log('starting the sandbox, the proxy and the gateway');
     const sandbox = await startSandbox();
     processes.push(sandbox);
@@ -239,6 +250,14 @@ async function main(): Promise<void> {
       noisy = await runNoisy(gateways, sandbox, options, (m) => log(`[noisy neighbour] ${m}`));
     }
 
+    // Issue 18: N replicas sharing one Redis beside N in memory, each operation spread over them.
+    let scale: Awaited<ReturnType<typeof runScale>> | undefined;
+    if (options.scale > 0) {
+      const warmupS = options.smoke ? 0 : options.warmupS;
+      const shape = { replicas: options.scale, rounds: options.rounds, durationS: options.durationS, warmupS, connections: options.connections, widestCaller };
+      scale = await runScale(sandbox, shape, (m) => log(`[scale-out] ${m}`));
+    }
+
     let soak: SoakResult | undefined;
     if (options.soakS > 0) {
       // A gateway of its own, so that its memory is the soak's alone, not the peaks of the arms before.
@@ -274,6 +293,7 @@ async function main(): Promise<void> {
         durationS: options.noisyDurationS,
         gateways: noisy,
       },
+      scale,
       soak,
       figures,
       targets,
@@ -294,6 +314,13 @@ async function main(): Promise<void> {
               noisyTable(noisy),
             ]
           : []),
+        ...(scale
+          ? [
+              `\nScale-out: ${scale.replicas} replicas sharing one Redis (${scale.redisVersion}) and ${scale.replicas} each in memory, every operation sent to the ${scale.replicas} at once ` +
+                `(${scale.connections.join('+')} connections), req/s summed, p50 and p99 of all their requests; medians of ${options.rounds} round(s) of ${options.durationS} s:\n`,
+              scaleTable(scale.operations),
+            ]
+          : []),
         ...(soak ? ['', soakTable(soak)] : []),
         ...(figures.length > 0 ? ['', 'Issue 15 figures by gateway (medians of this run):\n', figuresTable(figures, options.latencyMs)] : []),
         '',
@@ -302,7 +329,11 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     log(`results written to ${path.relative(process.cwd(), options.out)}`);
-    const allRuns = [...[...arms, ...(withLatency ?? [])].flatMap((arm) => arm.runs), ...(noisy ?? []).flatMap((n) => [...n.quiet, ...n.noisy])];
+    const allRuns = [
+      ...[...arms, ...(withLatency ?? [])].flatMap((arm) => arm.runs),
+      ...(noisy ?? []).flatMap((n) => [...n.quiet, ...n.noisy]),
+      ...(scale?.operations ?? []).flatMap((op) => [...op.runs.redis, ...op.runs.memory]),
+    ];
     const failures = allRuns.reduce((sum, run) => sum + run.failures, 0) + (soak?.failures ?? 0);
     const notReached = allRuns.reduce((sum, run) => sum + run.notReached, 0);
     if (failures > 0) {
@@ -369,75 +400,9 @@ function label(entry: Entry): string {
   return `${entry.arm.number} ${entry.arm.id}${entry.gateway && entry.gateway !== 'current' ? ` (${entry.gateway})` : ''}`;
 }
 
-async function post(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status} ${await response.text()}`);
-}
-
 /** Each request of the arm once, checked: the arm measures its real answer, not a fast error. */
 async function verify(entry: Entry): Promise<void> {
   for (const request of entry.arm.requests) await verifyRequest(entry.server, request, entry.arm.check, `arm ${label(entry)}`);
-}
-
-async function verifyRequest(server: BenchProcess, request: ArmRequest, check: Arm['check'], what: string): Promise<void> {
-  const response = await fetch(`${server.origin}${request.path}`, {
-    method: request.method,
-    headers: request.headers,
-    ...(request.body !== undefined && { body: request.body }),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // checked below as text
-  }
-  try {
-    check(response.status, body);
-  } catch (error) {
-    throw new Error(`${what} does not answer as it should: ${(error as Error).message}`);
-  }
-}
-
-interface LoadResult {
-  /** Latencies of the 2xx replies, in milliseconds (autocannon's own histogram rounds to 1 ms). */
-  latenciesMs: number[];
-  durationS: number;
-  failures: number;
-}
-
-/** Load with autocannon: `connections` keep-alive connections sending `requests` in turn. */
-function load(origin: string, requests: readonly ArmRequest[], seconds: number, connections: number): Promise<LoadResult> {
-  const latenciesMs: number[] = [];
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: origin,
-        connections,
-        duration: seconds,
-        requests: requests.map((r) => ({
-          method: r.method,
-          path: r.path,
-          headers: r.headers,
-          ...(r.body !== undefined && { body: r.body }),
-        })),
-      },
-      (error, result) => {
-        if (error) {
-          reject(error);
-          return;
-        }
-        resolve({
-          latenciesMs,
-          durationS: result.duration,
-          failures: result.non2xx + result.errors + result.timeouts,
-        });
-      },
-    );
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-      if (statusCode >= 200 && statusCode < 300) latenciesMs.push(responseTimeMs);
-    });
-  });
 }
 
 /**
@@ -468,34 +433,6 @@ async function measureLoad(server: BenchProcess, isGateway: boolean, arm: Arm, s
     failures: result.failures + notOk,
     ...reachedZoho(sorted.length, arm.upstreamCallsPerReply, arm.accounts, zohoBefore, zohoAfter),
   };
-}
-
-/**
- * How many operations the gateway has answered with an outcome other than "ok", from /metrics;
- * those whose client hung up (CLIENT_DISCONNECTED) are counted apart.
- */
-async function operationOutcomes(server: BenchProcess): Promise<{ notOk: number; disconnected: number }> {
-  const text = await metricsText(server);
-  let notOk = 0;
-  let disconnected = 0;
-  for (const line of text.split('\n')) {
-    const match = /^graphql_operations_total\{([^}]*)\} (\d+)/.exec(line);
-    if (!match) continue;
-    const outcome = /outcome="([^"]*)"/.exec(match[1] as string)?.[1];
-    if (outcome === 'CLIENT_DISCONNECTED') disconnected += Number(match[2]);
-    else if (outcome !== 'ok') notOk += Number(match[2]);
-  }
-  return { notOk, disconnected };
-}
-
-/** A gateway's /metrics: on its admin port (ADMIN_PORT) when it has one, else on its own. */
-async function metricsText(server: BenchProcess): Promise<string> {
-  for (const origin of [server.adminOrigin, server.origin]) {
-    if (!origin) continue;
-    const response = await fetch(`${origin}/metrics`).catch(() => undefined);
-    if (response?.ok) return response.text();
-  }
-  throw new Error(`${server.name} serves no /metrics`);
 }
 
 /** The noisy-neighbour pass on one gateway. */

@@ -3,7 +3,8 @@
  * servers, every arm answers what it should and every reply it counts reached Zoho (counted at
  * the sandbox), the 30-caller arm really is 30 callers, the latency pass really goes through the sandbox's
  * latency, the noisy-neighbour pass measures quiet callers alone and beside a slow caller that
- * was in flight throughout, the soak reads the gateway's memory, and the results file holds all of it. The figures
+ * was in flight throughout, the scale-out pass measures replicas sharing one Redis beside replicas in memory, the soak
+ * reads the gateway's memory, and the results file holds all of it. The figures
  * are not checked (that is the bench's job on a quiet machine), only that they were measured.
  */
 import { spawn } from 'node:child_process';
@@ -44,6 +45,16 @@ interface Results {
       noisy: Run[];
       slow: { busyShare: number };
       median: { quietP50Ms: number; noisyP50Ms: number; ratio: number };
+    }>;
+  };
+  scale: {
+    replicas: number;
+    connections: number[];
+    operations: Array<{
+      id: string;
+      runs: Record<'redis' | 'memory', Array<Run & { replicaP50Ms: number[]; redisCommands: Record<string, number>; redisCommandsPerReply: number }>>;
+      median: Record<'redis' | 'memory', { rps: number; p50Ms: number; byCommand: Record<string, number> }>;
+      ratio: { rps: number; p50: number };
     }>;
   };
   soak: { requests: number; failures: number; before: { rssMiB: number; heapUsedMiB: number }; after: { rssMiB: number } };
@@ -153,6 +164,33 @@ test("the noisy-neighbour pass: quiet callers alone and beside a caller whose re
   expect(current?.median.quietP50Ms).toBeLessThan(slowMs / 2);
   expect(current?.median.ratio).toBeCloseTo((current?.median.noisyP50Ms ?? 0) / (current?.median.quietP50Ms ?? 1), 5);
   expect(stdout).toContain("| gateway | quiet p50 ms | p50 ms with the slow caller | ratio |");
+});
+
+test('the scale-out pass: each operation on 2 replicas sharing Redis and 2 in memory, every reply a success that reached Zoho, Redis used only by the first', () => {
+  const { replicas, connections, operations } = results.scale;
+  expect(replicas).toBe(2);
+  expect(connections).toEqual([1, 1]);
+  expect(operations.map((op) => op.id)).toEqual(['paymentMethod', 'createPaymentMethodSession', 'persistedPaymentMethod']);
+  const byId = new Map(operations.map((op) => [op.id, op]));
+  for (const op of operations) {
+    for (const config of ['redis', 'memory'] as const) {
+      const [run] = op.runs[config];
+      expect({ op: op.id, config, failures: run?.failures, notReached: run?.notReached }).toEqual({ op: op.id, config, failures: 0, notReached: 0 });
+      expect(run?.requests).toBeGreaterThan(0);
+      expect(run?.upstreamCalls).toBeGreaterThanOrEqual(run?.requests ?? Infinity);
+      // Both replicas answered (a p50 each).
+      expect(run?.replicaP50Ms.every((p50) => p50 > 0)).toBe(true);
+    }
+    // The replicas in memory send Redis nothing; those with it at least one script (the budget's draw) per reply.
+    expect(op.runs.memory[0]?.redisCommandsPerReply).toBe(0);
+    expect(op.median.redis.byCommand['evalsha']).toBeGreaterThanOrEqual(1);
+    expect(op.ratio.rps).toBeCloseTo(op.median.redis.rps / op.median.memory.rps, 5);
+  }
+  // A keyed create: the idempotency claim and its completion, and the budget's draw.
+  expect(byId.get('createPaymentMethodSession')?.median.redis.byCommand['evalsha']).toBeGreaterThanOrEqual(3);
+  // By hash: the document from Redis (a GET) besides the budget's script.
+  expect(byId.get('persistedPaymentMethod')?.median.redis.byCommand['get']).toBeGreaterThanOrEqual(1);
+  expect(stdout).toContain('| operation | req/s with Redis | req/s in memory | ratio |');
 });
 
 test('the soak read the gateway memory before and after, with no failed operation', () => {
