@@ -61,6 +61,9 @@ export async function connectRedis(config: RedisConfig, deps: { logger: Logger; 
     commandTimeout: config.timeoutMs,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, REDIS_MAX_RECONNECT_DELAY_MS),
+    // On close, a socket that never says it closed (Redis gone) is destroyed after this long:
+    // ioredis' default (2 s) kept a stopped gateway's process alive that much longer.
+    disconnectTimeout: config.timeoutMs,
   });
 
   let state: 'starting' | 'up' | 'down' = 'starting';

@@ -24,7 +24,7 @@ beforeAll(async () => {
     { host: '127.0.0.1', port: redis.port, username: undefined, password: undefined, db: 0, tls: false, keyPrefix: 'apq-test:', timeoutMs: 100 },
     { logger: captureLogger().logger, metrics },
   );
-  raw = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+  raw = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, disconnectTimeout: 100 });
   await raw.connect();
 });
 
