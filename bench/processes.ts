@@ -69,7 +69,7 @@ export function benchGatewayLimits(widest: number): Record<string, string> {
 }
 
 /** Variables of the bench's own environment that would change what the servers do. */
-const CONTROLLED_VARIABLES = [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES, ...Object.keys(benchGatewayLimits(0)), 'NODE_OPTIONS'];
+const CONTROLLED_VARIABLES = [...CONFIG_VARIABLES, ...SANDBOX_VARIABLES, ...Object.keys(benchGatewayLimits(0)), 'NODE_OPTIONS', 'REFERENCE_CLIENT'];
 
 function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -173,12 +173,16 @@ export async function startProxy(upstreamOrigin: string, launchOptions: LaunchOp
 }
 
 /** bench/reference-gateway.ts: Apollo Server and graphql-js with none of the gateway's layers (bench/latency-phases.ts). */
-export async function startReferenceGateway(upstreamOrigin: string, launchOptions: LaunchOptions = {}): Promise<BenchProcess> {
+export async function startReferenceGateway(
+  upstreamOrigin: string,
+  launchOptions: LaunchOptions = {},
+  client: 'node:http' | 'undici' = 'node:http',
+): Promise<BenchProcess> {
   const port = await freePort();
   return launch(
-    'reference gateway',
+    `reference gateway (${client})`,
     [...(launchOptions.nodeArgs ?? []), '--import', 'tsx', 'bench/reference-gateway.ts'],
-    { REFERENCE_PORT: String(port), UPSTREAM_ORIGIN: upstreamOrigin, NODE_ENV: 'production' },
+    { REFERENCE_PORT: String(port), UPSTREAM_ORIGIN: upstreamOrigin, NODE_ENV: 'production', REFERENCE_CLIENT: client },
     `http://127.0.0.1:${port}`,
     '/readyz',
     { ...launchOptions, nodeArgs: [] },

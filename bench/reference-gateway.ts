@@ -7,10 +7,13 @@
  * of what makes the real gateway fit for production. What it adds over the minimal proxy (arm 2)
  * is what Apollo Server and graphql-js cost by themselves.
  *
- * Configuration: REFERENCE_PORT (the port to serve), UPSTREAM_ORIGIN (e.g. http://127.0.0.1:4010).
+ * Configuration: REFERENCE_PORT (the port to serve), UPSTREAM_ORIGIN (e.g. http://127.0.0.1:4010),
+ * REFERENCE_CLIENT (`node:http`, the gateway's own upstream client's base, by default; or `undici`, a
+ * Pool, as issue 15's own 60-line reference had).
  */
 import http from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import { Pool } from 'undici';
 
 const port = Number(process.env['REFERENCE_PORT'] ?? 0);
 const upstream = new URL(process.env['UPSTREAM_ORIGIN'] ?? 'http://127.0.0.1:4010');
@@ -37,7 +40,7 @@ const typeDefs = `#graphql
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** GET one Zoho payment method with the caller's own headers. */
-function zohoPaymentMethod(id: string, headers: http.IncomingHttpHeaders): Promise<Json> {
+function zohoPaymentMethodOverNodeHttp(id: string, headers: http.IncomingHttpHeaders): Promise<Json> {
   return new Promise((resolve, reject) => {
     const path = `/api/v1/paymentmethods/${encodeURIComponent(id)}?account_id=${encodeURIComponent(String(headers['x-zoho-account-id']))}`;
     const req = http.request(
@@ -52,6 +55,16 @@ function zohoPaymentMethod(id: string, headers: http.IncomingHttpHeaders): Promi
     req.end();
   });
 }
+
+const pool = new Pool(upstream.origin, { connections: 64 });
+
+async function zohoPaymentMethodOverUndici(id: string, headers: http.IncomingHttpHeaders): Promise<Json> {
+  const path = `/api/v1/paymentmethods/${encodeURIComponent(id)}?account_id=${encodeURIComponent(String(headers['x-zoho-account-id']))}`;
+  const { body } = await pool.request({ method: 'GET', path, headers: { authorization: String(headers.authorization), accept: 'application/json' } });
+  return (await body.json()) as Json;
+}
+
+const zohoPaymentMethod = process.env['REFERENCE_CLIENT'] === 'undici' ? zohoPaymentMethodOverUndici : zohoPaymentMethodOverNodeHttp;
 
 const time = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null);
 

@@ -2,7 +2,7 @@
  * What Apollo Server and graphql-js allow on this machine, beside what the gateway reaches
  * (issue 15's throughput target is a share of arm 2): arm 2 (the minimal proxy), arm 3's
  * operation on bench/reference-gateway.ts (Apollo Server 5 and graphql-js with none of the
- * gateway's layers) and on this tree's gateway, at the bench's 10 connections, in interleaved
+ * gateway's layers; over node:http as the gateway, and over an undici Pool) and on this tree's gateway, at the bench's 10 connections, in interleaved
  * rounds; medians of the rounds and each one's share of arm 2 in the same round.
  *
  *   npx tsx bench/stack-ceiling.ts [--rounds 5] [--seconds 4] [--connections 10]
@@ -39,22 +39,28 @@ async function main(): Promise<void> {
     processes.push(sandbox);
     const seeded = await fetch(`${sandbox.origin}/__sandbox/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(BATCH_SEED) });
     if (!seeded.ok) throw new Error(`seeding the sandbox: HTTP ${seeded.status}`);
-    const [proxy, reference, gateway] = await Promise.all([startProxy(sandbox.origin), startReferenceGateway(sandbox.origin), startGateway('gateway', sandbox.origin)]);
-    processes.push(proxy!, reference!, gateway!);
+    const [proxy, reference, referenceUndici, gateway] = await Promise.all([
+      startProxy(sandbox.origin),
+      startReferenceGateway(sandbox.origin),
+      startReferenceGateway(sandbox.origin, {}, 'undici'),
+      startGateway('gateway', sandbox.origin),
+    ]);
+    processes.push(proxy!, reference!, referenceUndici!, gateway!);
     // Warm-up: JIT and pools.
-    for (const server of [reference!, gateway!]) await load(server.origin, operation, 2, connections);
+    for (const server of [reference!, referenceUndici!, gateway!]) await load(server.origin, operation, 2, connections);
     await load(proxy!.origin, proxyRequests, 2, connections);
-    const rows: Array<{ proxy: number; reference: number; gateway: number }> = [];
+    const rows: Array<{ proxy: number; reference: number; referenceUndici: number; gateway: number }> = [];
     for (let round = 0; round < rounds; round++) {
       const row = {
         proxy: await load(proxy!.origin, proxyRequests, seconds, connections),
         reference: await load(reference!.origin, operation, seconds, connections),
+        referenceUndici: await load(referenceUndici!.origin, operation, seconds, connections),
         gateway: await load(gateway!.origin, operation, seconds, connections),
       };
       rows.push(row);
-      process.stderr.write(`round ${round + 1}/${rounds}: proxy ${row.proxy.toFixed(0)}, reference ${row.reference.toFixed(0)}, gateway ${row.gateway.toFixed(0)} req/s\n`);
+      process.stderr.write(`round ${round + 1}/${rounds}: proxy ${row.proxy.toFixed(0)}, reference ${row.reference.toFixed(0)} (undici ${row.referenceUndici.toFixed(0)}), gateway ${row.gateway.toFixed(0)} req/s\n`);
     }
-    const share = (key: 'reference' | 'gateway') => median(rows.map((row) => row[key] / row.proxy));
+    const share = (key: 'reference' | 'referenceUndici' | 'gateway') => median(rows.map((row) => row[key] / row.proxy));
     process.stdout.write(
       [
         `${rounds} rounds of ${seconds} s at ${connections} connections (medians):`,
@@ -63,6 +69,7 @@ async function main(): Promise<void> {
         '| --- | ---: | ---: |',
         `| arm 2, the minimal proxy | ${median(rows.map((r) => r.proxy)).toFixed(0)} | 1.00 |`,
         `| arm 3's operation on Apollo Server and graphql-js alone (bench/reference-gateway.ts) | ${median(rows.map((r) => r.reference)).toFixed(0)} | ${share('reference').toFixed(2)} |`,
+        `| the same reference over an undici Pool (issue 15's own reference's client) | ${median(rows.map((r) => r.referenceUndici)).toFixed(0)} | ${share('referenceUndici').toFixed(2)} |`,
         `| arm 3 on this tree's gateway | ${median(rows.map((r) => r.gateway)).toFixed(0)} | ${share('gateway').toFixed(2)} |`,
         '',
         `The gateway reaches ${median(rows.map((r) => r.gateway / r.reference)).toFixed(2)} of the reference's req/s (its layers' cost).`,
