@@ -57,20 +57,28 @@ type GraphQLResponse = ServerResponse & { [DISCONNECT]?: AbortController };
 
 export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const { apollo, health, cors, logger } = options;
+  /** `/graphql` responses not yet closed. */
   let inFlight = 0;
+  /** Operations whose work has not ended (their response may have closed already). */
+  let working = 0;
   let closing = false;
   let waiters: Array<() => void> = [];
+
+  /** Wakes the drain once no response is open and no operation is working. */
+  function wakeIfIdle(): void {
+    if (inFlight === 0 && working === 0 && waiters.length > 0) {
+      const done = waiters;
+      waiters = [];
+      for (const resolve of done) resolve();
+    }
+  }
 
   /** Once per `/graphql` response, when it is done or its connection is gone. */
   function onGraphQLResponseClose(this: GraphQLResponse): void {
     // Closed before the reply was written: the client left, so its unsent upstream calls are cancelled.
     if (!this.writableFinished) this[DISCONNECT]?.abort();
     inFlight -= 1;
-    if (inFlight === 0 && waiters.length > 0) {
-      const done = waiters;
-      waiters = [];
-      for (const resolve of done) resolve();
-    }
+    wakeIfIdle();
   }
 
   /** Writes a whole reply: status, the flat header list, a body (Node sends none for HEAD). */
@@ -140,6 +148,10 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       const value = headers[name];
       if (value !== undefined) Map.prototype.set.call(headerMap, name, typeof value === 'string' ? value : value.join(', '));
     }
+    // The operation counts as in flight until its work ends, not only until its response closes:
+    // a client that leaves does not cancel calls already sent, nor the idempotency record and log
+    // line after them, and the drain must not close Redis and the Zoho pool under them.
+    working += 1;
     runInRequestScope(scope, () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMap, search, body },
@@ -150,11 +162,15 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       .catch((error: unknown) => {
         // Apollo answers every failure of an operation itself: this is a bug of ours, logged.
         runInRequestScope(scope, () => logger.error({ err: error }, 'unexpected error while answering a request'));
-        if (!res.headersSent) reply(res, 500, [REQUEST_ID_HEADER, scope.requestId, 'cache-control', 'no-store'], JSON_TYPE, INTERNAL(scope.requestId));
-        else res.destroy();
+        if (!res.headersSent) {
+          reply(res, 500, [REQUEST_ID_HEADER, scope.requestId, 'cache-control', 'no-store', ...cors.headers(headers.origin)], JSON_TYPE, INTERNAL(scope.requestId));
+        } else res.destroy();
       })
-      .finally(() => runAfterReply(scope))
-      .catch((error: unknown) => runInRequestScope(scope, () => logger.error({ err: error }, 'unexpected error after a reply')));
+      .finally(() => runAfterReply(scope, (error) => logger.error({ err: error }, 'unexpected error after a reply')))
+      .finally(() => {
+        working -= 1;
+        wakeIfIdle();
+      });
   }
 
   async function write(res: ServerResponse, requestId: string, origin: string | undefined, response: HTTPGraphQLResponse): Promise<void> {
@@ -202,13 +218,13 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   return {
     listener,
     get inFlight() {
-      return inFlight;
+      return Math.max(inFlight, working);
     },
     closeConnectionsAfterReplies() {
       closing = true;
     },
     idle() {
-      return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
+      return inFlight === 0 && working === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
     },
   };
 }

@@ -81,13 +81,22 @@ export function afterReply(work: () => void): void {
   else work();
 }
 
-/** Runs the work deferred to after the reply (in the request's scope: its log lines carry its id); once. */
-export function runAfterReply(scope: RequestScope): void {
+/**
+ * Runs the work deferred to after the reply (in the request's scope: its log lines carry its id),
+ * once; a piece that throws is reported to `onError` and the others still run.
+ */
+export function runAfterReply(scope: RequestScope, onError: (error: unknown) => void): void {
   const pending = scope.afterReply;
   if (!pending || pending.length === 0) return;
   const work = pending.splice(0);
   storage.run(scope, () => {
-    for (const fn of work) fn();
+    for (const fn of work) {
+      try {
+        fn();
+      } catch (error) {
+        onError(error);
+      }
+    }
   });
 }
 

@@ -333,6 +333,42 @@ describe('SIGTERM with operations in flight', () => {
     );
   });
 
+  test("a keyed create whose client left is still in flight: the drain waits for its Zoho write, its record and its audit line before exiting", async () => {
+    const gateway = await startGatewayOnSandbox({ SHUTDOWN_GRACE_MS: '10000', ZOHO_TIMEOUT_MS: '10000' });
+    await control('POST', '/__sandbox/reset', {});
+    const LATENCY_MS = 1_500;
+    await control('POST', '/__sandbox/faults', { endpoint: 'createPaymentMethodSession', type: 'latency', latency_ms: LATENCY_MS, count: 1 });
+    const body = JSON.stringify({
+      query: 'mutation Create($input: CreatePaymentMethodSessionInput!) { createPaymentMethodSession(input: $input) { paymentMethodSession { id } } }',
+      variables: { input: { customerId: '1987000000724207', description: 'left during the drain', idempotencyKey: 'drain-left-1' } },
+    });
+    const req = http.request(`${gateway.origin}/graphql`, {
+      method: 'POST',
+      agent: false,
+      headers: { ...FULL, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+    });
+    req.on('error', () => undefined); // the test destroys it
+    const closed = new Promise<void>((resolve) => req.on('close', () => resolve()));
+    req.end(body);
+    // The POST is at Zoho (the fault is used up on arrival); the client leaves, then SIGTERM.
+    await untilFaultsTaken(3_000);
+    req.destroy();
+    await closed;
+    const sentAt = Date.now();
+    expect(gateway.child.kill('SIGTERM')).toBe(true);
+    const ended = await gateway.exited;
+
+    expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    // It exited after Zoho's reply, not at once with the create cut under it...
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(LATENCY_MS - 500);
+    const { requests } = await control<{ requests: Array<Record<string, unknown>> }>('GET', '/__sandbox/requests');
+    expect(requests.map(({ endpoint, status }) => ({ endpoint, status }))).toEqual([{ endpoint: 'createPaymentMethodSession', status: 200 }]);
+    // ...and the operation finished its work: recorded, and audited as created.
+    const operation = logLines(gateway).find((line) => line['msg'] === 'graphql operation');
+    expect(operation).toMatchObject({ mutations: [expect.objectContaining({ outcome: 'created' })] });
+    expect(errorLogs(gateway)).toEqual([]);
+  });
+
   test('the drain is bounded: SHUTDOWN_GRACE_MS=500 with a 20 s Zoho call -> exit 0 within seconds, the client sees its connection closed', async () => {
     const GRACE_MS = 500;
     const gateway = await startGatewayOnSandbox({ SHUTDOWN_GRACE_MS: String(GRACE_MS), ZOHO_TIMEOUT_MS: '30000' });
