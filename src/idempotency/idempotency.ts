@@ -28,6 +28,10 @@ import {
   type RecordedUserError,
 } from './store';
 
+/** Tries at recording a completed write's outcome, and the wait before the next (times the attempt). */
+const RECORD_ATTEMPTS = 3;
+const RECORD_RETRY_DELAY_MS = 50;
+
 /** The mutations that take an `idempotencyKey`, and the outcome kind of each one's success. */
 const SUCCESS_KIND = {
   createPaymentMethodSession: 'created',
@@ -195,9 +199,27 @@ export class RequestIdempotency {
         : resourceId !== undefined
           ? { kind: SUCCESS_KIND[m.mutation], resourceId }
           : undefined;
-    const done = outcome ? store.complete(key, claimId, outcome) : store.release(key, claimId);
-    await done.catch((failure: unknown) => this.#logger.error({ err: failure }, 'idempotency store: recording the outcome failed'));
-    return payload;
+    if (!outcome) {
+      await store.release(key, claimId).catch((failure: unknown) => this.#logger.error({ err: failure }, 'idempotency store: release failed'));
+      return payload;
+    }
+    // Zoho has written: a record lost here lets a retry after the lease write again, so a store
+    // blip (Redis slower than its timeout once) is retried before the caller gets its answer.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.complete(key, claimId, outcome);
+        return payload;
+      } catch (failure) {
+        if (attempt >= RECORD_ATTEMPTS) {
+          this.#logger.error(
+            { err: failure, idempotencyKeyHash: key, outcome: outcome.kind },
+            'idempotency store: recording the outcome failed; a retry with this key after its lease may write again',
+          );
+          return payload;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_DELAY_MS * attempt));
+      }
+    }
   }
 
   async #replay<P extends { userErrors: UserError[] }>(m: IdempotentMutation<P>, outcome: IdempotencyOutcome): Promise<P> {

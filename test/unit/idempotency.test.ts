@@ -153,6 +153,30 @@ describe('createPaymentMethodSession with an idempotencyKey', () => {
     expect(calls()).toEqual([`GET ${sessionsPath}/${SESSION_ID}`]);
   });
 
+  it('a store that fails once while recording the created session is asked again: the record is kept, and a retry reads the session instead of creating a second', async () => {
+    const store = new MemoryIdempotencyStore();
+    let completeCalls = 0;
+    const blipsOnce: IdempotencyStore = {
+      claim: (...args) => store.claim(...args),
+      release: (...args) => store.release(...args),
+      settled: (...args) => store.settled(...args),
+      complete: async (...args) => {
+        completeCalls += 1;
+        if (completeCalls === 1) throw new Error('Redis did not answer within REDIS_TIMEOUT_MS');
+        return store.complete(...args);
+      },
+    };
+    await gateway({ idempotencyStore: blipsOnce });
+    postSession({ customer_id: CUSTOMER_ID, description: DESCRIPTION }).reply(201, sessionReply());
+    const first = await run(CREATE, { input: createInput() });
+    expect(first.data?.createPaymentMethodSession).toEqual({ paymentMethodSession: newSession(), userErrors: [] });
+    expect(completeCalls).toBe(2);
+    getSession(SESSION_ID).reply(200, retrievedSession());
+    const retry = await run(CREATE, { input: createInput() });
+    expect(retry.data?.createPaymentMethodSession.paymentMethodSession).toMatchObject({ id: SESSION_ID });
+    expect(calls()).toEqual([`GET ${sessionsPath}/${SESSION_ID}`]);
+  });
+
   it('replays within one operation too: a second alias with the same key and input reads the session instead of creating one', async () => {
     postSession({ customer_id: CUSTOMER_ID }).reply(201, sessionReply(SESSION_ID, undefined));
     getSession(SESSION_ID).reply(200, retrievedSession());
