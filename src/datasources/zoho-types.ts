@@ -104,7 +104,7 @@ export const zohoPaymentMethodSchema = z.preprocess(
       type: zohoEnumString,
       card: zohoCardSchema.nullish(),
       ach_debit: zohoAchDebitSchema.nullish(),
-      status: zohoEnumString,
+      status: zohoEnumString.nullish(),
       currency: optionalString,
       billing_address: zohoBillingAddressSchema.nullish(),
       created_time: zohoTimestamp,

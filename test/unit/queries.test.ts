@@ -249,6 +249,15 @@ describe('upstream enum values', () => {
     ]);
   });
 
+  it('a payment method Zoho sends without a status (or with a null one) is answered, its status UNKNOWN, not the whole method an UPSTREAM_ERROR', async () => {
+    const withoutStatus = card();
+    delete (withoutStatus as Record<string, unknown>)['status'];
+    getMethod(CARD_ID).reply(200, methodReply(withoutStatus));
+    getMethod(ACH_ID).reply(200, methodReply(ach({ status: null })));
+    const r = await run(`{ paymentMethods(ids: ["${CARD_ID}", "${ACH_ID}"]) { id status } }`);
+    expect(r).toEqual({ data: { paymentMethods: [{ id: CARD_ID, status: 'UNKNOWN' }, { id: ACH_ID, status: 'UNKNOWN' }] } });
+  });
+
   it("maps an unknown card check ('weird') to UNKNOWN, not UNCHECKED, and warns once", async () => {
     const checks = { address_line_check: 'weird', postal_code_check: 'weird', cvc_check: 'pass' };
     getMethod(CARD_ID).reply(200, methodReply(card({ card: cardWithChecks(checks) })));
