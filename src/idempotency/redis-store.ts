@@ -24,8 +24,13 @@ import {
   type IdempotencyStore,
 } from './store';
 
-/** How often `settled` looks whether another replica's claim is still held. */
+/**
+ * How often `settled` looks whether another replica's claim is still held: at first soon (most
+ * calls take tens of ms), then less often, so a wait for a slow holder over the whole lease
+ * costs Redis tens of reads, not thousands.
+ */
 export const SETTLED_POLL_MS = 25;
+export const SETTLED_POLL_MAX_MS = 250;
 
 /** KEYS[1] the key; ARGV: the claim's value, its lease in ms. Returns what holds the key, or nil once claimed. */
 const CLAIM = `
@@ -101,6 +106,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
    */
   async settled(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let pollMs = SETTLED_POLL_MS;
     for (;;) {
       if (signal?.aborted) return;
       let held: string | null;
@@ -119,9 +125,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
           signal?.removeEventListener('abort', wake);
           resolve();
         };
-        const timer = setTimeout(wake, Math.min(SETTLED_POLL_MS, left));
+        const timer = setTimeout(wake, Math.min(pollMs, left));
         signal?.addEventListener('abort', wake, { once: true });
       });
+      pollMs = Math.min(pollMs * 2, SETTLED_POLL_MAX_MS);
     }
   }
 
