@@ -47,6 +47,7 @@ export interface HttpFront {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NOT_FOUND = JSON.stringify({ error: 'Not found: this port serves /graphql, /healthz and /readyz.' });
+const METRICS_ELSEWHERE = JSON.stringify({ error: 'Not found: /metrics is served on ADMIN_PORT (default 9464), not on PORT.' });
 const NOT_ALLOWED = JSON.stringify({ error: 'Method not allowed: use GET.' });
 const INTERNAL = (requestId: string) =>
   JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
@@ -211,7 +212,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         probe(req, res, health.readyz);
         return;
       default:
-        jsonReply(res, requestIdFrom(req.headers), { status: 404, body: NOT_FOUND });
+        jsonReply(res, requestIdFrom(req.headers), { status: 404, body: path === '/metrics' ? METRICS_ELSEWHERE : NOT_FOUND });
     }
   };
 

@@ -517,6 +517,8 @@ describe('the admin listener (ADMIN_PORT)', () => {
     const onPublicPort = await httpRequest(`${origin}/metrics`);
     expect(onPublicPort.status).toBe(404);
     expect(onPublicPort.text).not.toContain('graphql_operations_total');
+    // It says where /metrics went (operators scraping PORT after the move to ADMIN_PORT).
+    expect(JSON.parse(onPublicPort.text)).toEqual({ error: expect.stringContaining('ADMIN_PORT') });
   });
 
   test('/healthz and /readyz answer there as on the gateway\'s port; /graphql and other paths do not', async () => {
