@@ -27,6 +27,7 @@ COPY --from=build /app/dist dist/
 USER node
 EXPOSE 4000 9464
 # Liveness, from inside the container (a load balancer routes on /readyz instead).
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# On the admin listener: at MAX_CONNECTIONS the public port refuses the probe like any client.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1: it handles SIGTERM itself (the drain) and starts no child process to reap.
 CMD ["node", "dist/main.js"]
