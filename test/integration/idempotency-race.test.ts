@@ -5,6 +5,7 @@
  * latency fault), so every other request with the same key arrives while the first is in flight;
  * the sandbox's journal counts what reached "Zoho".
  */
+import { randomBytes } from 'node:crypto';
 import nock from 'nock';
 import { jsonOf, postGraphQL } from '../http-client';
 import { sandboxControl } from '../support/gateway-process';
@@ -82,6 +83,14 @@ async function postHeldAtSandbox(): Promise<void> {
   throw new Error('the POST never reached the sandbox');
 }
 
+/**
+ * A fresh key with no digits: the log line redacts any digit run that could be a card number, and
+ * a 13-digit timestamp passes the card check one time in ten (the key would then not match).
+ */
+function lettersOnly(): string {
+  return randomBytes(8).toString('hex').replace(/[0-9]/g, (digit) => 'ghijklmnop'[Number(digit)] as string);
+}
+
 /** The gateway's audit entries so far for `idempotencyKey` (from its JSON log lines on stdout). */
 function auditOutcomes(idempotencyKey: string): string[] {
   return gateway.stdout
@@ -94,7 +103,7 @@ function auditOutcomes(idempotencyKey: string): string[] {
 
 describe('concurrent identical creates with one idempotencyKey (real processes)', () => {
   it('make exactly one POST at the sandbox; every caller gets the one session, the others by reading it back', async () => {
-    const key = `race-${Date.now()}-same`;
+    const key = `race-${lettersOnly()}-same`;
     const first = create(key);
     await postHeldAtSandbox();
     const replies = await Promise.all([first, ...Array.from({ length: 7 }, () => create(key))]);
@@ -112,7 +121,7 @@ describe('concurrent identical creates with one idempotencyKey (real processes)'
   });
 
   it("a waiting caller whose token may not read the session gets Zoho's 403, never the session another token created", async () => {
-    const key = `race-${Date.now()}-tokens`;
+    const key = `race-${lettersOnly()}-tokens`;
     const first = create(key, FULL);
     await postHeldAtSandbox();
     const [full, createOnly] = await Promise.all([first, create(key, CREATE_ONLY)]);
@@ -125,7 +134,7 @@ describe('concurrent identical creates with one idempotencyKey (real processes)'
   });
 
   it('while the first is in flight, the same key with another input is IDEMPOTENCY_CONFLICT at once; other keys write on their own', async () => {
-    const key = `race-${Date.now()}-conflict`;
+    const key = `race-${lettersOnly()}-conflict`;
     const first = create(key);
     await postHeldAtSandbox();
     const started = Date.now();
