@@ -16,7 +16,8 @@
  *   one point of the account's budget, or of the unverified one. Over budget, the call fails as
  *   RATE_LIMITED and is not sent; that is the gateway's own limit, not an outage, so no circuit
  *   sees it (it is drawn before the caller's circuit, whose half-open trial would otherwise take
- *   the refusal for a success), and a call the open circuit then refuses gives its point back.
+ *   the refusal for a success). A caller whose circuit is open draws nothing until its trial is
+ *   due; a call the circuit refuses after drawing (a race) gives its point back.
  * - **Retries, for reads only.** A GET that meets an outage (5xx, broken connection) is tried
  *   again after a jittered exponential backoff; a 429 whose `Retry-After` is short (at most
  *   `retryAfterMaxMs`, and within the budget) after exactly that wait. Writes are never retried:
@@ -258,6 +259,12 @@ export class UpstreamPolicy {
     attempt: (signal: AbortSignal) => Promise<T>,
     refuse: (failure: UpstreamFailure) => UpstreamError,
   ): Promise<T> {
+    // An open circuit that is not due for its trial refuses without drawing: no Redis round trip
+    // (a draw and a give-back) before failing fast.
+    const openedAt = this.#openCallers.get(call.callerKey);
+    if (caller.circuit.state === CircuitState.Open && openedAt !== undefined && Date.now() - openedAt < this.#options.breakerHalfOpenAfterMs) {
+      throw new BrokenCircuitError();
+    }
     const draw = await rateBudget.draw(call);
     if (!draw.admitted) throw refuse({ kind: 'rate-budget', budget: draw.budget, retryAfterSeconds: draw.retryAfterSeconds });
     if (signal.aborted) {

@@ -302,11 +302,20 @@ describe('the rate budget (rate-budget.ts), drawn before each attempt', () => {
     expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
   });
 
-  test('a call its open circuit refuses gives its point back', async () => {
-    const p = policy({ breakerThreshold: 2, breakerHalfOpenAfterMs: 10_000 }, budget(3));
+  test('a call its open circuit refuses draws no point (no round trip to a shared budget) and is not sent', async () => {
+    const rateBudget = budget(3);
+    const draw = jest.spyOn(rateBudget, 'draw');
+    const p = policy({ breakerThreshold: 2, breakerHalfOpenAfterMs: 10_000 }, rateBudget);
     for (let i = 0; i < 2; i++) await failureOf(p.execute(read('alice'), async () => outage()));
     expect(p.openCallerCircuits).toBe(1);
-    for (let i = 0; i < 5; i++) expect(await failureOf(p.execute(read('alice'), async () => 'never'))).toMatchObject({ kind: 'circuit-open' });
+    expect(draw).toHaveBeenCalledTimes(2);
+    let sent = 0;
+    for (let i = 0; i < 5; i++) {
+      const refused = await failureOf(p.execute(read('alice'), async () => (sent++, 'never')));
+      expect(refused).toMatchObject({ kind: 'circuit-open', scope: 'caller' });
+    }
+    expect(sent).toBe(0);
+    expect(draw).toHaveBeenCalledTimes(2);
     // Two points went to the outages, none to the five calls the circuit refused.
     await expect(p.execute(read('bob'), async () => 'bob')).resolves.toBe('bob');
     expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
