@@ -63,7 +63,7 @@ async function check(): Promise<number> {
   }
   const revisions = history();
   if (!revisions) {
-    console.log(`${FILE} is up to date (not a git work tree, so no history to check for breaking changes).`);
+    console.log(`${FILE} and ${CLIENT_FILE} are up to date (not a git work tree, so no history to check for breaking changes).`);
     return 0;
   }
   const breaks = await unapprovedBreaks(revisions);
@@ -78,7 +78,7 @@ async function check(): Promise<number> {
     );
     return 1;
   }
-  console.log(`${FILE} is up to date; ${revisions.length} revision(s) checked, no unapproved breaking change.`);
+  console.log(`${FILE} and ${CLIENT_FILE} are up to date; ${revisions.length} revision(s) checked, no unapproved breaking change.`);
   return 0;
 }
 

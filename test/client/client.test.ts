@@ -8,6 +8,7 @@
  *   session, the update and the delete (and a second delete as a NOT_FOUND user error);
  * - `userErrors` map to form fields through `formErrors`, and GraphQL errors carry a code of the
  *   typed list;
+ * - queries as GET work (Apollo Client sends a content-type CSRF prevention accepts);
  * - automatic persisted queries work through Apollo's PersistedQueryLink: the first call
  *   registers the query, the next one sends only the hash;
  * - urql's default (queries as GET) is refused by CSRF prevention, and works with
@@ -182,6 +183,8 @@ describe('Apollo Client', () => {
     expect(card).toMatchObject({ id: FIXTURE_CARD, type: 'CARD', status: 'ACTIVE', customer: { id: CHARLES } });
     expect(card?.details).toEqual(expect.objectContaining({ __typename: 'CardDetails', last4: '3212', expiryMonth: 1, expiryYear: 2030 }));
     expect(card && describeDetails(card.details)).toBe('card ending 3212, expires 01/2030');
+    // DateTime arrives as the ISO 8601 string its generated type (string) says.
+    expect(card?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/);
 
     const wallet = await paymentMethods(client, variablesOf<PaymentMethodsQueryVariables>('PaymentMethods'));
     expect(wallet.map((method) => [method?.id, method?.type, method?.details.__typename])).toEqual([
@@ -233,11 +236,12 @@ describe('Apollo Client', () => {
     const client = createApolloClient({ url: url(), token: FULL, accountId: ACCOUNT });
     const past = await updatePaymentMethod(client, { input: { id: FIXTURE_CARD, card: { expiryMonth: 1, expiryYear: 2020 } } });
     expect(past.paymentMethod).toBeNull();
-    const pastForm = formErrors(past.userErrors);
-    expect(Object.keys(pastForm.fields).every((name) => name.startsWith('card.'))).toBe(true);
-    expect(Object.keys(pastForm.fields).length).toBeGreaterThan(0);
-    expect(pastForm.form).toEqual([]);
+    expect(past.userErrors.map((e) => [e.code, e.field])).toEqual([['INVALID', ['input', 'card', 'expiryYear']]]);
+    expect(formErrors(past.userErrors)).toEqual({ fields: { 'card.expiryYear': ['The expiry 01/2020 is already past.'] }, form: [] });
     expect(past.userErrors.every((e) => e.code in USER_ERROR_CODES)).toBe(true);
+
+    const month = await updatePaymentMethod(client, { input: { id: FIXTURE_CARD, card: { expiryMonth: 13, expiryYear: 2032 } } });
+    expect(Object.keys(formErrors(month.userErrors).fields)).toEqual(['card.expiryMonth']);
 
     const nothing = await updatePaymentMethod(client, { input: { id: FIXTURE_CARD } });
     expect(nothing.userErrors.map((e) => e.code)).toEqual(['REQUIRED']);
@@ -254,6 +258,15 @@ describe('Apollo Client', () => {
     expect(isErrorCode(code)).toBe(true);
     expect(isErrorCode('NOT_A_CODE')).toBe(false);
     expect(ERROR_CODES.UNAUTHENTICATED).toMatch(/token/);
+  });
+
+  test("queries as GET pass CSRF prevention: Apollo Client's content-type header is enough", async () => {
+    const { fetch, calls } = recordingFetch();
+    const client = createApolloClient({ url: url(), token: FULL, accountId: ACCOUNT, useGETForQueries: true, fetch });
+    expect(await paymentMethod(client, { id: FIXTURE_CARD })).toMatchObject({ id: FIXTURE_CARD });
+    expect(calls.map((call) => [call.method, call.status, call.headers['content-type'], call.headers['apollo-require-preflight']])).toEqual([
+      ['GET', 200, 'application/json', undefined],
+    ]);
   });
 
   test('automatic persisted queries: registered once, then only the hash is sent', async () => {
@@ -287,6 +300,7 @@ describe('urql', () => {
     expect(session).toBeNull();
     expect(calls.map((call) => [call.method, call.status])).toEqual([['GET', 400]]);
     expect(error?.message).toMatch(/Cross-Site Request Forgery/);
+    expect(error?.graphQLErrors.map((e) => e.extensions['code'])).toEqual(['BAD_REQUEST']);
   });
 
   test('works with `apollo-require-preflight: true` (still GET)', async () => {
