@@ -1,12 +1,15 @@
 /**
- * `npm run schema:print`: writes subgraph.graphql from schema/ and the resolvers.
- * `npm run schema:check` (part of `npm test`): fails when subgraph.graphql is stale, or when any
- * committed revision of it (or the working copy) breaks the one before it, unless that commit
- * approves the break with a `Breaking-Schema-Change: <why>` trailer in its message.
+ * `npm run schema:print`: writes subgraph.graphql and client/schema.graphql (the same API without
+ * federation, scripts/client-schema.ts) from schema/ and the resolvers.
+ * `npm run schema:check` (part of `npm test`): fails when either file is stale, or when any
+ * committed revision of subgraph.graphql (or the working copy) breaks the one before it, unless
+ * that commit approves the break with a `Breaking-Schema-Change: <why>` trailer in its message.
+ * (client/schema.graphql is the same API, so subgraph.graphql's history guards it too.)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CLIENT_SCHEMA_FILE, currentClientSchemaSdl } from './client-schema';
 import {
   currentSubgraphSdl,
   isApprovedBreak,
@@ -17,6 +20,7 @@ import {
 
 const ROOT = path.dirname(SUBGRAPH_SDL_FILE);
 const FILE = path.relative(ROOT, SUBGRAPH_SDL_FILE);
+const CLIENT_FILE = path.relative(ROOT, CLIENT_SCHEMA_FILE);
 
 function git(args: string[]): string {
   return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -53,9 +57,13 @@ async function check(): Promise<number> {
     console.error(`${FILE} is stale: it differs from what schema/ and the resolvers serve. Run \`npm run schema:print\` and commit it.`);
     return 1;
   }
+  if (!existsSync(CLIENT_SCHEMA_FILE) || readFileSync(CLIENT_SCHEMA_FILE, 'utf8') !== currentClientSchemaSdl()) {
+    console.error(`${CLIENT_FILE} is missing or stale: it differs from the API the gateway serves. Run \`npm run schema:print\` and commit it.`);
+    return 1;
+  }
   const revisions = history();
   if (!revisions) {
-    console.log(`${FILE} is up to date (not a git work tree, so no history to check for breaking changes).`);
+    console.log(`${FILE} and ${CLIENT_FILE} are up to date (not a git work tree, so no history to check for breaking changes).`);
     return 0;
   }
   const breaks = await unapprovedBreaks(revisions);
@@ -70,14 +78,15 @@ async function check(): Promise<number> {
     );
     return 1;
   }
-  console.log(`${FILE} is up to date; ${revisions.length} revision(s) checked, no unapproved breaking change.`);
+  console.log(`${FILE} and ${CLIENT_FILE} are up to date; ${revisions.length} revision(s) checked, no unapproved breaking change.`);
   return 0;
 }
 
 async function main(command: string | undefined): Promise<number> {
   if (command === 'print') {
     writeFileSync(SUBGRAPH_SDL_FILE, currentSubgraphSdl());
-    console.log(`Wrote ${FILE}.`);
+    writeFileSync(CLIENT_SCHEMA_FILE, currentClientSchemaSdl());
+    console.log(`Wrote ${FILE} and ${CLIENT_FILE}.`);
     return 0;
   }
   if (command === 'check') return check();
