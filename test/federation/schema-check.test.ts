@@ -131,7 +131,9 @@ describe('npm run schema:check (the CLI) in a git repository', () => {
   const check = (command = 'check') => {
     const run = spawnSync(tsx, [script, command], {
       cwd: ROOT,
-      env: { ...process.env, SUBGRAPH_SDL_FILE: path.join(repo, 'subgraph.graphql') },
+      // Both printed files in the scratch repository: `print` never rewrites this checkout's, which
+      // another test file may be reading meanwhile.
+      env: { ...process.env, SUBGRAPH_SDL_FILE: path.join(repo, 'subgraph.graphql'), CLIENT_SCHEMA_FILE: path.join(repo, 'client.graphql') },
       encoding: 'utf8',
     });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
@@ -140,6 +142,7 @@ describe('npm run schema:check (the CLI) in a git repository', () => {
   beforeEach(() => {
     repo = mkdtempSync(path.join(tmpdir(), 'schema-check-'));
     git('init', '-q');
+    writeFileSync(path.join(repo, 'client.graphql'), readFileSync(path.join(ROOT, 'client', 'schema.graphql'), 'utf8'));
   });
   afterEach(() => rmSync(repo, { recursive: true, force: true }));
 
@@ -164,7 +167,9 @@ describe('npm run schema:check (the CLI) in a git repository', () => {
     expect(check().status).toBe(0);
 
     writeFileSync(path.join(repo, 'subgraph.graphql'), 'stale');
+    writeFileSync(path.join(repo, 'client.graphql'), 'stale');
     expect(check('print').status).toBe(0);
     expect(readFileSync(path.join(repo, 'subgraph.graphql'), 'utf8')).toBe(SDL);
+    expect(readFileSync(path.join(repo, 'client.graphql'), 'utf8')).toBe(readFileSync(path.join(ROOT, 'client', 'schema.graphql'), 'utf8'));
   }, 30000);
 });
