@@ -130,88 +130,210 @@ export interface ControlDeps {
   reset: (withFixtures: boolean) => void;
 }
 
-/** Handles `/__sandbox/...`; `path` is what follows the prefix. */
-export function handleControl(deps: ControlDeps, method: string, path: string, query: URLSearchParams, bodyText: string): Reply {
-  const { clock, store, faults, journal } = deps;
-  const route = `${method} ${path.replace(/\/+$/, '')}`;
-  const session = /^POST paymentmethodsessions\/([^/]+)\/(complete|expire)$/.exec(route);
-  if (session) {
-    const accountId = accountOf(query);
-    const id = session[1] as string;
-    if (session[2] === 'expire') {
-      return success({ payment_method_session: store.viewSession(accountId, store.expireSession(accountId, id)) });
-    }
-    const result = completeSession(store, accountId, id, () => parseJsonObject(bodyText));
-    return success({ payment_method_session: store.viewSession(accountId, result) });
-  }
-  switch (route) {
-    case 'GET health':
-      return { status: 200, body: { status: 'ok' } };
-    case 'POST reset': {
+/** What a control route's handler gets: the path's `{id}` (when it has one), the query and the raw body. */
+interface ControlRequest {
+  id: string;
+  query: URLSearchParams;
+  bodyText: string;
+}
+
+/** One route of the control API: what the index (index-page.ts) lists and handleControl serves. */
+export interface ControlRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** After `/__sandbox/`; `{id}` stands for one path segment (a session id). */
+  path: string;
+  /** Query parameters it reads, as shown in the index (`account_id=`), or ''. */
+  query: string;
+  /** The JSON body it takes, in words, or '' for none. */
+  body: string;
+  /** What it does. */
+  does: string;
+  handle: (deps: ControlDeps, request: ControlRequest) => Reply;
+}
+
+const clockReply = (deps: ControlDeps) => success({ clock: deps.clock.view() });
+
+/**
+ * The control API, declared once: handleControl serves exactly these routes, and the index lists
+ * exactly these, so neither can drift from the other.
+ */
+export const CONTROL_ROUTES: readonly ControlRoute[] = [
+  {
+    method: 'GET', path: 'health', query: '', body: '',
+    does: 'is the sandbox up: {"status": "ok"}',
+    handle: () => ({ status: 200, body: { status: 'ok' } }),
+  },
+  {
+    method: 'POST', path: 'reset', query: '', body: '{} or {"fixtures": false}',
+    does: 'back to the start-up state: credentials, clock, strict mode and (unless fixtures is false) the fixtures',
+    handle: (deps, { bodyText }) => {
       const body = parseJsonObject(bodyText);
       deps.reset(body['fixtures'] !== false);
       return success();
-    }
-    case 'POST seed':
-      return success(seed(store, validate(seedSchema, parseJsonObject(bodyText))));
-    case 'GET customers': {
+    },
+  },
+  {
+    method: 'POST', path: 'seed', query: '',
+    body: '{"account_id", "customers": [...], "payment_methods": [...], "payment_method_sessions": [...]} (Zoho-shaped)',
+    does: 'stores customers, payment methods and sessions in one account (all or nothing)',
+    handle: ({ store }, { bodyText }) => success(seed(store, validate(seedSchema, parseJsonObject(bodyText)))),
+  },
+  {
+    method: 'GET', path: 'customers', query: 'account_id=', body: '',
+    does: 'the customers the account knows',
+    handle: ({ store }, { query }) => {
       const accountId = accountOf(query);
       return success({ account_id: accountId, customers: store.customersOf(accountId) });
-    }
-    case 'GET clock':
-      return success({ clock: clock.view() });
-    case 'PUT clock': {
-      const body = validate(setClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
-      if (body.frozen === false) clock.resume();
-      if (body.frozen === true) clock.freeze(body.now);
-      else clock.set(body.now);
-      return success({ clock: clock.view() });
-    }
-    case 'POST clock/freeze':
-      clock.freeze(validate(freezeClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED).now);
-      return success({ clock: clock.view() });
-    case 'POST clock/resume':
-      clock.resume();
-      return success({ clock: clock.view() });
-    case 'POST clock/advance': {
-      const body = validate(advanceClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
-      const [unit, amount] = Object.entries(body).find(([, n]) => n !== undefined) as [keyof typeof ADVANCE_UNITS_MS, number];
-      const target = clock.now() + amount * ADVANCE_UNITS_MS[unit];
-      if (target > MAX_MOMENT_MS) throw invalidParameter(unit, 'an amount that keeps the clock before the year 10000');
-      clock.set(target);
-      return success({ clock: clock.view() });
-    }
-    case 'DELETE clock':
-      clock.reset();
-      return success({ clock: clock.view() });
-    case 'GET strict':
-      return success({ strict: store.strict });
-    case 'PUT strict':
-      store.strict = validate(strictBody, parseJsonObject(bodyText)).strict;
-      return success({ strict: store.strict });
-    case 'POST tokens': {
+    },
+  },
+  {
+    method: 'POST', path: 'tokens', query: '', body: '{"token", "account_id", "scopes": ["READ", ...]}',
+    does: 'adds a token for an account (all four scopes by default)',
+    handle: ({ store }, { bodyText }) => {
       const body = validate(tokenBody, parseJsonObject(bodyText));
       store.addToken(body.token, body.account_id, body.scopes);
       return success({ token: { account_id: body.account_id, scopes: body.scopes.map((s) => `ZohoPay.paymentmethods.${s}`) } });
-    }
-    case 'POST faults':
-      return success({ fault: faults.add(validate(faultSchema, parseJsonObject(bodyText))) });
-    case 'GET faults':
-      return success({ faults: faults.list() });
-    case 'DELETE faults':
+    },
+  },
+  {
+    method: 'POST', path: 'paymentmethodsessions/{id}/complete', query: 'account_id=',
+    body: '{"card": {"number", "expiry_month", "expiry_year", "cvc", "card_holder_name"}} or {"ach_debit": {"routing_number", "account_number", ...}}, optional "billing_address", "currency"',
+    does: 'completes a created session as the customer would, with a test card or bank account (no token)',
+    handle: ({ store }, { id, query, bodyText }) => {
+      const accountId = accountOf(query);
+      const result = completeSession(store, accountId, id, () => parseJsonObject(bodyText));
+      return success({ payment_method_session: store.viewSession(accountId, result) });
+    },
+  },
+  {
+    method: 'POST', path: 'paymentmethodsessions/{id}/expire', query: 'account_id=', body: '',
+    does: 'expires a created session now',
+    handle: ({ store }, { id, query }) => {
+      const accountId = accountOf(query);
+      return success({ payment_method_session: store.viewSession(accountId, store.expireSession(accountId, id)) });
+    },
+  },
+  {
+    method: 'GET', path: 'clock', query: '', body: '',
+    does: 'the clock: now, frozen, real_time',
+    handle: clockReply,
+  },
+  {
+    method: 'PUT', path: 'clock', query: '', body: '{"now": <ISO 8601 or Unix seconds/ms>, "frozen": true|false}',
+    does: 'sets the clock (frozen: stops it there; false: runs from there)',
+    handle: (deps, { bodyText }) => {
+      const body = validate(setClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
+      if (body.frozen === false) deps.clock.resume();
+      if (body.frozen === true) deps.clock.freeze(body.now);
+      else deps.clock.set(body.now);
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'POST', path: 'clock/freeze', query: '', body: '{} or {"now": <moment>}',
+    does: 'stops the clock where it is (or at now)',
+    handle: (deps, { bodyText }) => {
+      deps.clock.freeze(validate(freezeClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED).now);
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'POST', path: 'clock/resume', query: '', body: '',
+    does: 'a frozen clock runs again from where it stopped',
+    handle: (deps) => {
+      deps.clock.resume();
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'POST', path: 'clock/advance', query: '', body: 'one of {"ms"|"seconds"|"minutes"|"hours"|"days": n}',
+    does: 'moves the clock forward',
+    handle: (deps, { bodyText }) => {
+      const body = validate(advanceClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
+      const [unit, amount] = Object.entries(body).find(([, n]) => n !== undefined) as [keyof typeof ADVANCE_UNITS_MS, number];
+      const target = deps.clock.now() + amount * ADVANCE_UNITS_MS[unit];
+      if (target > MAX_MOMENT_MS) throw invalidParameter(unit, 'an amount that keeps the clock before the year 10000');
+      deps.clock.set(target);
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'DELETE', path: 'clock', query: '', body: '',
+    does: 'back to real time, running',
+    handle: (deps) => {
+      deps.clock.reset();
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'GET', path: 'strict', query: '', body: '',
+    does: 'whether strict mode is on',
+    handle: ({ store }) => success({ strict: store.strict }),
+  },
+  {
+    method: 'PUT', path: 'strict', query: '', body: '{"strict": true|false}',
+    does: 'turns strict mode on or off until the next reset',
+    handle: ({ store }, { bodyText }) => {
+      store.strict = validate(strictBody, parseJsonObject(bodyText)).strict;
+      return success({ strict: store.strict });
+    },
+  },
+  {
+    method: 'POST', path: 'faults', query: '', body: '{"endpoint", "count", "type": "latency"|"status"|"rate_limit"|"drop"|"malformed_json"|"unexpected_shape", ...}',
+    does: 'queues a fault for the next calls of an emulated endpoint',
+    handle: ({ faults }, { bodyText }) => success({ fault: faults.add(validate(faultSchema, parseJsonObject(bodyText))) }),
+  },
+  {
+    method: 'GET', path: 'faults', query: '', body: '',
+    does: 'the faults still queued, with their remaining counts',
+    handle: ({ faults }) => success({ faults: faults.list() }),
+  },
+  {
+    method: 'DELETE', path: 'faults', query: '', body: '',
+    does: 'clears every queued fault',
+    handle: ({ faults }) => {
       faults.clear();
       return success();
-    case 'PUT rate-limit':
+    },
+  },
+  {
+    method: 'PUT', path: 'rate-limit', query: '', body: '{"requests_per_minute": 600} (0 = off)',
+    does: 'sets the per-account rate limit of the emulated endpoints',
+    handle: ({ store }, { bodyText }) => {
       store.rateLimitPerMinute = validate(rateLimitBody, parseJsonObject(bodyText)).requests_per_minute;
       return success({ requests_per_minute: store.rateLimitPerMinute });
-    case 'GET requests':
-      return success({ requests: journal.list() });
-    case 'DELETE requests':
+    },
+  },
+  {
+    method: 'GET', path: 'requests', query: '', body: '',
+    does: 'the journal of emulated-endpoint calls, oldest first (never a token or a body)',
+    handle: ({ journal }) => success({ requests: journal.list() }),
+  },
+  {
+    method: 'DELETE', path: 'requests', query: '', body: '',
+    does: 'clears the journal',
+    handle: ({ journal }) => {
       journal.clear();
       return success();
-    default:
-      throw new SandboxError(404, 'url_not_found', `No control endpoint ${method} /__sandbox/${path}.`);
+    },
+  },
+];
+
+/** Each route's path as a pattern (`{id}`: one segment), compiled once. */
+const MATCHERS = CONTROL_ROUTES.map((route) => ({
+  route,
+  pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{id}', '([^/]+)')}$`),
+}));
+
+/** Handles `/__sandbox/...`; `path` is what follows the prefix (a trailing slash is ignored). */
+export function handleControl(deps: ControlDeps, method: string, path: string, query: URLSearchParams, bodyText: string): Reply {
+  const trimmed = path.replace(/\/+$/, '');
+  for (const { route, pattern } of MATCHERS) {
+    if (route.method !== method) continue;
+    const match = pattern.exec(trimmed);
+    if (match) return route.handle(deps, { id: match[1] ?? '', query, bodyText });
   }
+  throw new SandboxError(404, 'url_not_found', `No control endpoint ${method} /__sandbox/${path}.`);
 }
 
 /**
