@@ -37,6 +37,8 @@ const STYLE = `
   body { font: 15px/1.45 system-ui, sans-serif; margin: 0; padding: 1rem; color: #1d2330; background: #fff; }
   main { max-width: 30rem; margin: 0 auto; }
   main.wide { max-width: 60rem; }
+  main.wide table { width: 100%; table-layout: fixed; }
+  main.wide td { vertical-align: top; overflow-wrap: anywhere; }
   h1 { font-size: 1.25rem; margin: 0 0 .5rem; }
   .field { margin: 0 0 .75rem; }
   label { display: block; font-weight: 600; margin-bottom: .2rem; }
