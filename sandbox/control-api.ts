@@ -8,15 +8,8 @@ import type { SandboxClock } from './clock';
 import { SandboxError, invalidParameter } from './errors';
 import { faultSchema, type FaultQueue, type Journal } from './faults';
 import { parseJsonObject, success, validate, type Reply } from './http';
-import {
-  bankAccountOutcome,
-  cardOutcome,
-  lastFour,
-  normalizeCardNumber,
-  passesAbaChecksum,
-  passesLuhn,
-} from './instruments';
-import { SCOPES, cardExpired, type SandboxStore, type StoredPaymentMethod } from './store';
+import { completeSession } from './completion';
+import { SCOPES, type SandboxStore } from './store';
 import { billingAddressBody } from './zoho-api';
 
 const digits = z.string().regex(/^\d{1,19}$/);
@@ -98,41 +91,6 @@ const tokenBody = z.object({
     .default([...SCOPES]),
 });
 
-const completeBody = z.object({
-  card: z
-    .object({
-      number: z.string().max(40),
-      expiry_month: z.string().regex(/^(0?[1-9]|1[0-2])$/).optional(),
-      expiry_year: z.string().regex(/^(\d{2}|\d{4})$/).optional(),
-      cvc: z.string().regex(/^\d{3,4}$/).optional(),
-      card_holder_name: text.optional(),
-    })
-    .optional(),
-  ach_debit: z
-    .object({
-      routing_number: z.string().max(20),
-      account_number: z.string().max(40),
-      account_holder_name: text.optional(),
-      account_holder_type: z.enum(['individual', 'company']).default('individual'),
-      account_type: z.enum(['checking', 'savings']).default('checking'),
-      bank_name: text.default('Sandbox Test Bank'),
-    })
-    .optional(),
-  billing_address: billingAddressBody.optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
-});
-
-const EXPECTED: Readonly<Record<string, string>> = {
-  'card.number': 'a card number of 12 to 19 digits',
-  'card.expiry_month': 'MM, 01 to 12',
-  'card.expiry_year': 'YY or YYYY',
-  'card.cvc': '3 or 4 digits',
-  'ach_debit.account_holder_type': 'individual or company',
-  'ach_debit.account_type': 'checking or savings',
-  'billing_address.country': 'a two-letter ISO 3166 country code such as US',
-  currency: 'a three-letter ISO 4217 code such as USD',
-};
-
 const rateLimitBody = z.object({ requests_per_minute: z.number().int().min(0).max(1_000_000) });
 
 const strictBody = z.strictObject({ strict: z.boolean() });
@@ -172,91 +130,210 @@ export interface ControlDeps {
   reset: (withFixtures: boolean) => void;
 }
 
-/** Handles `/__sandbox/...`; `path` is what follows the prefix. */
-export function handleControl(deps: ControlDeps, method: string, path: string, query: URLSearchParams, bodyText: string): Reply {
-  const { clock, store, faults, journal } = deps;
-  const route = `${method} ${path.replace(/\/+$/, '')}`;
-  const session = /^POST paymentmethodsessions\/([^/]+)\/(complete|expire)$/.exec(route);
-  if (session) {
-    const accountId = accountOf(query);
-    const id = session[1] as string;
-    if (session[2] === 'expire') {
-      return success({ payment_method_session: store.viewSession(accountId, store.expireSession(accountId, id)) });
-    }
-    // The session first (404, invalid_payment_session), then what the customer entered.
-    store.openSession(accountId, id);
-    const method = paymentMethodFrom(validate(completeBody, parseJsonObject(bodyText), EXPECTED), store.now());
-    const result = store.completeSession(accountId, id, method);
-    return success({ payment_method_session: store.viewSession(accountId, result) });
-  }
-  switch (route) {
-    case 'GET health':
-      return { status: 200, body: { status: 'ok' } };
-    case 'POST reset': {
+/** What a control route's handler gets: the path's `{id}` (when it has one), the query and the raw body. */
+interface ControlRequest {
+  id: string;
+  query: URLSearchParams;
+  bodyText: string;
+}
+
+/** One route of the control API: what the index (index-page.ts) lists and handleControl serves. */
+export interface ControlRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** After `/__sandbox/`; `{id}` stands for one path segment (a session id). */
+  path: string;
+  /** Query parameters it reads, as shown in the index (`account_id=`), or ''. */
+  query: string;
+  /** The JSON body it takes, in words, or '' for none. */
+  body: string;
+  /** What it does. */
+  does: string;
+  handle: (deps: ControlDeps, request: ControlRequest) => Reply;
+}
+
+const clockReply = (deps: ControlDeps) => success({ clock: deps.clock.view() });
+
+/**
+ * The control API, declared once: handleControl serves exactly these routes, and the index lists
+ * exactly these, so neither can drift from the other.
+ */
+export const CONTROL_ROUTES: readonly ControlRoute[] = [
+  {
+    method: 'GET', path: 'health', query: '', body: '',
+    does: 'is the sandbox up: {"status": "ok"}',
+    handle: () => ({ status: 200, body: { status: 'ok' } }),
+  },
+  {
+    method: 'POST', path: 'reset', query: '', body: '{} or {"fixtures": false}',
+    does: 'back to the start-up state: credentials, clock, strict mode and (unless fixtures is false) the fixtures',
+    handle: (deps, { bodyText }) => {
       const body = parseJsonObject(bodyText);
       deps.reset(body['fixtures'] !== false);
       return success();
-    }
-    case 'POST seed':
-      return success(seed(store, validate(seedSchema, parseJsonObject(bodyText))));
-    case 'GET customers': {
+    },
+  },
+  {
+    method: 'POST', path: 'seed', query: '',
+    body: '{"account_id", "customers": [...], "payment_methods": [...], "payment_method_sessions": [...]} (Zoho-shaped)',
+    does: 'stores customers, payment methods and sessions in one account (all or nothing)',
+    handle: ({ store }, { bodyText }) => success(seed(store, validate(seedSchema, parseJsonObject(bodyText)))),
+  },
+  {
+    method: 'GET', path: 'customers', query: 'account_id=', body: '',
+    does: 'the customers the account knows',
+    handle: ({ store }, { query }) => {
       const accountId = accountOf(query);
       return success({ account_id: accountId, customers: store.customersOf(accountId) });
-    }
-    case 'GET clock':
-      return success({ clock: clock.view() });
-    case 'PUT clock': {
-      const body = validate(setClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
-      if (body.frozen === false) clock.resume();
-      if (body.frozen === true) clock.freeze(body.now);
-      else clock.set(body.now);
-      return success({ clock: clock.view() });
-    }
-    case 'POST clock/freeze':
-      clock.freeze(validate(freezeClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED).now);
-      return success({ clock: clock.view() });
-    case 'POST clock/resume':
-      clock.resume();
-      return success({ clock: clock.view() });
-    case 'POST clock/advance': {
-      const body = validate(advanceClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
-      const [unit, amount] = Object.entries(body).find(([, n]) => n !== undefined) as [keyof typeof ADVANCE_UNITS_MS, number];
-      const target = clock.now() + amount * ADVANCE_UNITS_MS[unit];
-      if (target > MAX_MOMENT_MS) throw invalidParameter(unit, 'an amount that keeps the clock before the year 10000');
-      clock.set(target);
-      return success({ clock: clock.view() });
-    }
-    case 'DELETE clock':
-      clock.reset();
-      return success({ clock: clock.view() });
-    case 'GET strict':
-      return success({ strict: store.strict });
-    case 'PUT strict':
-      store.strict = validate(strictBody, parseJsonObject(bodyText)).strict;
-      return success({ strict: store.strict });
-    case 'POST tokens': {
+    },
+  },
+  {
+    method: 'POST', path: 'tokens', query: '', body: '{"token", "account_id", "scopes": ["READ", ...]}',
+    does: 'adds a token for an account (all four scopes by default)',
+    handle: ({ store }, { bodyText }) => {
       const body = validate(tokenBody, parseJsonObject(bodyText));
       store.addToken(body.token, body.account_id, body.scopes);
       return success({ token: { account_id: body.account_id, scopes: body.scopes.map((s) => `ZohoPay.paymentmethods.${s}`) } });
-    }
-    case 'POST faults':
-      return success({ fault: faults.add(validate(faultSchema, parseJsonObject(bodyText))) });
-    case 'GET faults':
-      return success({ faults: faults.list() });
-    case 'DELETE faults':
+    },
+  },
+  {
+    method: 'POST', path: 'paymentmethodsessions/{id}/complete', query: 'account_id=',
+    body: '{"card": {"number", "expiry_month", "expiry_year", "cvc", "card_holder_name"}} or {"ach_debit": {"routing_number", "account_number", ...}}, optional "billing_address", "currency"',
+    does: 'completes a created session as the customer would, with a test card or bank account (no token)',
+    handle: ({ store }, { id, query, bodyText }) => {
+      const accountId = accountOf(query);
+      const result = completeSession(store, accountId, id, () => parseJsonObject(bodyText));
+      return success({ payment_method_session: store.viewSession(accountId, result) });
+    },
+  },
+  {
+    method: 'POST', path: 'paymentmethodsessions/{id}/expire', query: 'account_id=', body: '',
+    does: 'expires a created session now',
+    handle: ({ store }, { id, query }) => {
+      const accountId = accountOf(query);
+      return success({ payment_method_session: store.viewSession(accountId, store.expireSession(accountId, id)) });
+    },
+  },
+  {
+    method: 'GET', path: 'clock', query: '', body: '',
+    does: 'the clock: now, frozen, real_time',
+    handle: clockReply,
+  },
+  {
+    method: 'PUT', path: 'clock', query: '', body: '{"now": <ISO 8601 or Unix seconds/ms>, "frozen": true|false}',
+    does: 'sets the clock (frozen: stops it there; false: runs from there)',
+    handle: (deps, { bodyText }) => {
+      const body = validate(setClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
+      if (body.frozen === false) deps.clock.resume();
+      if (body.frozen === true) deps.clock.freeze(body.now);
+      else deps.clock.set(body.now);
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'POST', path: 'clock/freeze', query: '', body: '{} or {"now": <moment>}',
+    does: 'stops the clock where it is (or at now)',
+    handle: (deps, { bodyText }) => {
+      deps.clock.freeze(validate(freezeClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED).now);
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'POST', path: 'clock/resume', query: '', body: '',
+    does: 'a frozen clock runs again from where it stopped',
+    handle: (deps) => {
+      deps.clock.resume();
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'POST', path: 'clock/advance', query: '', body: 'one of {"ms"|"seconds"|"minutes"|"hours"|"days": n}',
+    does: 'moves the clock forward',
+    handle: (deps, { bodyText }) => {
+      const body = validate(advanceClockBody, parseJsonObject(bodyText), CLOCK_EXPECTED);
+      const [unit, amount] = Object.entries(body).find(([, n]) => n !== undefined) as [keyof typeof ADVANCE_UNITS_MS, number];
+      const target = deps.clock.now() + amount * ADVANCE_UNITS_MS[unit];
+      if (target > MAX_MOMENT_MS) throw invalidParameter(unit, 'an amount that keeps the clock before the year 10000');
+      deps.clock.set(target);
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'DELETE', path: 'clock', query: '', body: '',
+    does: 'back to real time, running',
+    handle: (deps) => {
+      deps.clock.reset();
+      return clockReply(deps);
+    },
+  },
+  {
+    method: 'GET', path: 'strict', query: '', body: '',
+    does: 'whether strict mode is on',
+    handle: ({ store }) => success({ strict: store.strict }),
+  },
+  {
+    method: 'PUT', path: 'strict', query: '', body: '{"strict": true|false}',
+    does: 'turns strict mode on or off until the next reset',
+    handle: ({ store }, { bodyText }) => {
+      store.strict = validate(strictBody, parseJsonObject(bodyText)).strict;
+      return success({ strict: store.strict });
+    },
+  },
+  {
+    method: 'POST', path: 'faults', query: '', body: '{"endpoint", "count", "type": "latency"|"status"|"rate_limit"|"drop"|"malformed_json"|"unexpected_shape", ...}',
+    does: 'queues a fault for the next calls of an emulated endpoint',
+    handle: ({ faults }, { bodyText }) => success({ fault: faults.add(validate(faultSchema, parseJsonObject(bodyText))) }),
+  },
+  {
+    method: 'GET', path: 'faults', query: '', body: '',
+    does: 'the faults still queued, with their remaining counts',
+    handle: ({ faults }) => success({ faults: faults.list() }),
+  },
+  {
+    method: 'DELETE', path: 'faults', query: '', body: '',
+    does: 'clears every queued fault',
+    handle: ({ faults }) => {
       faults.clear();
       return success();
-    case 'PUT rate-limit':
+    },
+  },
+  {
+    method: 'PUT', path: 'rate-limit', query: '', body: '{"requests_per_minute": 600} (0 = off)',
+    does: 'sets the per-account rate limit of the emulated endpoints',
+    handle: ({ store }, { bodyText }) => {
       store.rateLimitPerMinute = validate(rateLimitBody, parseJsonObject(bodyText)).requests_per_minute;
       return success({ requests_per_minute: store.rateLimitPerMinute });
-    case 'GET requests':
-      return success({ requests: journal.list() });
-    case 'DELETE requests':
+    },
+  },
+  {
+    method: 'GET', path: 'requests', query: '', body: '',
+    does: 'the journal of emulated-endpoint calls, oldest first (never a token or a body)',
+    handle: ({ journal }) => success({ requests: journal.list() }),
+  },
+  {
+    method: 'DELETE', path: 'requests', query: '', body: '',
+    does: 'clears the journal',
+    handle: ({ journal }) => {
       journal.clear();
       return success();
-    default:
-      throw new SandboxError(404, 'url_not_found', `No control endpoint ${method} /__sandbox/${path}.`);
+    },
+  },
+];
+
+/** Each route's path as a pattern (`{id}`: one segment), compiled once. */
+const MATCHERS = CONTROL_ROUTES.map((route) => ({
+  route,
+  pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{id}', '([^/]+)')}$`),
+}));
+
+/** Handles `/__sandbox/...`; `path` is what follows the prefix (a trailing slash is ignored). */
+export function handleControl(deps: ControlDeps, method: string, path: string, query: URLSearchParams, bodyText: string): Reply {
+  const trimmed = path.replace(/\/+$/, '');
+  for (const { route, pattern } of MATCHERS) {
+    if (route.method !== method) continue;
+    const match = pattern.exec(trimmed);
+    if (match) return route.handle(deps, { id: match[1] ?? '', query, bodyText });
   }
+  throw new SandboxError(404, 'url_not_found', `No control endpoint ${method} /__sandbox/${path}.`);
 }
 
 /**
@@ -297,74 +374,9 @@ export function seed(store: SandboxStore, input: z.output<typeof seedSchema>) {
   return { account_id: accountId, customers, payment_methods: methods, payment_method_sessions: sessions };
 }
 
-function accountOf(query: URLSearchParams): string {
+export function accountOf(query: URLSearchParams): string {
   const accountId = query.get('account_id');
   if (!accountId) throw new SandboxError(400, 'required_parameter_missing', 'account_id is required.');
   if (!/^\d{1,19}$/.test(accountId)) throw new SandboxError(400, 'invalid_account_id', 'account_id must be digits.');
   return accountId;
-}
-
-/**
- * The payment method the customer's card or bank account becomes: only the last four digits of
- * the number are kept. Undefined for a declined instrument (the session fails).
- */
-function paymentMethodFrom(
-  body: z.output<typeof completeBody>,
-  nowMs: number,
-): Omit<StoredPaymentMethod, 'payment_method_id' | 'customer_id' | 'createdAtMs' | 'modifiedAtMs'> | undefined {
-  if ((body.card === undefined) === (body.ach_debit === undefined)) {
-    throw invalidParameter('card', 'exactly one of card or ach_debit');
-  }
-  const common = { currency: body.currency, ...(body.billing_address && { billing_address: body.billing_address }) };
-  if (body.card) {
-    const number = normalizeCardNumber(body.card.number);
-    if (!number || !passesLuhn(number)) throw invalidParameter('card.number', 'a card number of 12 to 19 digits that passes the Luhn check');
-    const now = new Date(nowMs);
-    const expiry = {
-      expiry_month: (body.card.expiry_month ?? '12').padStart(2, '0'),
-      expiry_year: (body.card.expiry_year ?? String(now.getUTCFullYear() + 3)).slice(-2),
-    };
-    if (cardExpired(expiry, nowMs)) throw invalidParameter('card.expiry_year', 'an expiry that has not passed');
-    const outcome = cardOutcome(number);
-    if (outcome.result === 'declined') return undefined;
-    const address = body.billing_address;
-    const check = (name: 'cvc_check' | 'postal_code_check' | 'address_line_check', given: boolean, missing: 'unchecked' | 'unavailable') =>
-      outcome.failedChecks.includes(name) ? 'fail' : given ? 'pass' : missing;
-    return {
-      type: 'card',
-      card: {
-        ...(body.card.card_holder_name !== undefined && { card_holder_name: body.card.card_holder_name }),
-        last_four_digits: lastFour(number),
-        ...expiry,
-        card_checks: {
-          address_line_check: check('address_line_check', Boolean(address?.address_line1), 'unavailable'),
-          postal_code_check: check('postal_code_check', Boolean(address?.postal_code), 'unavailable'),
-          cvc_check: check('cvc_check', body.card.cvc !== undefined, 'unchecked'),
-        },
-      },
-      status: outcome.status,
-      ...common,
-    };
-  }
-  const ach = body.ach_debit as NonNullable<typeof body.ach_debit>;
-  if (!passesAbaChecksum(ach.routing_number)) {
-    throw invalidParameter('ach_debit.routing_number', 'a 9-digit ABA routing number such as 110000000');
-  }
-  const accountNumber = ach.account_number.replace(/[\s-]/g, '');
-  if (!/^\d{4,17}$/.test(accountNumber)) throw invalidParameter('ach_debit.account_number', '4 to 17 digits');
-  const outcome = bankAccountOutcome(accountNumber);
-  if (outcome.result === 'declined') return undefined;
-  return {
-    type: 'ach_debit',
-    ach_debit: {
-      ...(ach.account_holder_name !== undefined && { account_holder_name: ach.account_holder_name }),
-      routing_number: ach.routing_number,
-      account_holder_type: ach.account_holder_type,
-      bank_name: ach.bank_name,
-      account_type: ach.account_type,
-      last_four_digits: lastFour(accountNumber),
-    },
-    status: outcome.status,
-    ...common,
-  };
 }

@@ -37,6 +37,8 @@ export class SandboxError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** The body field at fault (`card.number`), for a form that shows the message next to it. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'SandboxError';
@@ -44,10 +46,10 @@ export class SandboxError extends Error {
 }
 
 export const requiredParameterMissing = (name: string) =>
-  new SandboxError(400, 'required_parameter_missing', `${name} is required.`);
+  new SandboxError(400, 'required_parameter_missing', `${name} is required.`, {}, name);
 
 export const invalidParameter = (name: string, expected: string) =>
-  new SandboxError(400, 'invalid_parameter', `Invalid value for ${name}: ${expected}.`);
+  new SandboxError(400, 'invalid_parameter', `Invalid value for ${name}: ${expected}.`, {}, name);
 
 /** A body field a strict schema does not take; `name` is its path, e.g. `card.cvc`, when it may be shown. */
 export const unknownParameter = (name: string | undefined) =>

@@ -64,3 +64,32 @@ export function passesAbaChecksum(routing: string): boolean {
 }
 
 export const lastFour = (digits: string): string => digits.slice(-4);
+
+/** Numbers documented to succeed (README.md): listed for whoever has to type one in. */
+export const SUCCEEDING_TEST_CARDS: readonly string[] = ['4242424242424242', '5555555555554444', '378282246310005'];
+export const SUCCEEDING_TEST_BANK_ACCOUNTS: readonly string[] = ['000123456789'];
+/** A routing number that passes the ABA checksum (any valid one works). */
+export const TEST_ROUTING_NUMBER = '110000000';
+
+/** One test instrument as the widget and the index list it. */
+export interface ListedInstrument {
+  number: string;
+  /** What completing a session with it does, in words. */
+  outcome: string;
+}
+
+/** What an outcome does, in words, for the lists. */
+export function describeOutcome(outcome: InstrumentOutcome): string {
+  if (outcome.result === 'declined') return 'declined: the session fails, no payment method';
+  if (outcome.failedChecks.length > 0) return `saved, active; ${outcome.failedChecks.join(', ')} fails`;
+  return outcome.status === 'active' ? 'saved, active' : `saved, the method is ${outcome.status}`;
+}
+
+/** Every test card and bank account: the succeeding ones first, then those of TEST_CARDS / TEST_BANK_ACCOUNTS. */
+export function listTestInstruments(): { cards: ListedInstrument[]; bank_accounts: ListedInstrument[] } {
+  const list = (succeeding: readonly string[], special: Readonly<Record<string, InstrumentOutcome>>) => [
+    ...succeeding.map((number) => ({ number, outcome: describeOutcome(SUCCESS) })),
+    ...Object.entries(special).map(([number, outcome]) => ({ number, outcome: describeOutcome(outcome) })),
+  ];
+  return { cards: list(SUCCEEDING_TEST_CARDS, TEST_CARDS), bank_accounts: list(SUCCEEDING_TEST_BANK_ACCOUNTS, TEST_BANK_ACCOUNTS) };
+}

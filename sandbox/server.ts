@@ -1,6 +1,6 @@
 /**
  * The sandbox's HTTP server: the emulated Zoho endpoints under `/api/v1/`, the control API under
- * `/__sandbox/`, and fault injection in front of the endpoints. Imports nothing from `src/`.
+ * `/__sandbox/` (with its index, index-page.ts, and the widget, widget.ts), and fault injection in front of the endpoints. Imports nothing from `src/`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,9 @@ import { SandboxError } from './errors';
 import { DEFAULT_FIXTURES, SANDBOX_TOKENS, SANDBOX_ACCOUNT_ID } from './fixtures';
 import { FaultQueue, Journal, type EndpointName, type Fault } from './faults';
 import { errorReply, readBody, send, type Reply } from './http';
+import { handleIndex } from './index-page';
 import { SandboxStore, type StoreOptions } from './store';
+import { WIDGET_PATH, handleWidget } from './widget';
 import { authorize, handleEndpoint, matchRoute } from './zoho-api';
 
 export interface SandboxOptions extends StoreOptions {
@@ -82,6 +84,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     // Read now, awaited later (after a latency fault, say): a body that fails meanwhile is handled.
     bodyPromise.catch(() => undefined);
 
+    if ((url.pathname === '/__sandbox' || url.pathname === CONTROL_PREFIX) && method === 'GET') {
+      await bodyPromise.catch(() => '');
+      send(res, handleIndex(store, req.headers.accept));
+      return;
+    }
+    const widget = WIDGET_PATH.exec(url.pathname);
+    if (widget) {
+      send(res, await handleWidget(store, method, widget[1] as string, url.searchParams, () => bodyPromise));
+      return;
+    }
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       send(res, await replyOrError(async () =>
         handleControl({ clock, store, faults, journal, reset }, method, url.pathname.slice(CONTROL_PREFIX.length), url.searchParams, await bodyPromise),

@@ -224,6 +224,11 @@ export class SandboxStore {
     return session.status;
   }
 
+  /** The account's sessions that can still be completed (created, not expired), oldest first. */
+  openSessionsOf(accountId: string): StoredSession[] {
+    return [...this.#account(accountId).sessions.values()].filter((session) => this.sessionStatusOf(session) === 'created');
+  }
+
   /** A session that can still be completed: `created`, not expired. */
   openSession(accountId: string, id: string): StoredSession {
     const session = this.getSession(accountId, id);
