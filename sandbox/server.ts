@@ -78,7 +78,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   server.keepAliveTimeout = 65_000;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    } catch {
+      // A request target the URL parser refuses (`GET http://[`) is the client's mistake, not a bug of ours.
+      send(res, errorReply(new SandboxError(400, 'error', 'The request target is not a valid URL.')));
+      return;
+    }
     const method = req.method ?? 'GET';
     const bodyPromise = readBody(req);
     // Read now, awaited later (after a latency fault, say): a body that fails meanwhile is handled.

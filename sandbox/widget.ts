@@ -239,8 +239,9 @@ function outcomePage(store: SandboxStore, context: PageContext, session: StoredS
   const method = session.payment_method_id === undefined ? undefined : store.getPaymentMethod(accountId, session.payment_method_id);
   if (returnUrl) {
     const target = new URL(returnUrl);
-    target.searchParams.append('payment_method_session_id', sessionId);
-    target.searchParams.append('status', status);
+    // Set, not appended: a return_url that already has a `status` must not keep it first.
+    target.searchParams.set('payment_method_session_id', sessionId);
+    target.searchParams.set('status', status);
     const location = target.toString();
     return {
       status: 303,

@@ -113,7 +113,7 @@ function openWidget(sessionId) {
 
 window.addEventListener('message', async (event) => {
   // Only the sandbox's widget may say a session is done, and only about the session it shows.
-  if (event.origin !== sandboxOrigin) return;
+  if (event.origin !== sandboxOrigin || event.source !== $('widget').contentWindow) return;
   const data = event.data;
   if (!data || data.source !== WIDGET_SOURCE || data.sessionId !== currentSession) return;
   try {

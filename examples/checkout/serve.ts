@@ -61,7 +61,6 @@ export async function startCheckoutServer(options: CheckoutOptions = {}): Promis
   ].join('; ');
 
   const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://checkout.invalid').pathname;
     const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, {
         'content-type': type,
@@ -73,6 +72,13 @@ export async function startCheckoutServer(options: CheckoutOptions = {}): Promis
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain; charset=utf-8', 'Method not allowed');
+    // A request target the URL parser refuses (`GET http://[`) is the client's mistake, not a crash.
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://checkout.invalid').pathname;
+    } catch {
+      return send(400, 'text/plain; charset=utf-8', 'Bad request target');
+    }
     if (pathname === '/config.json') return send(200, 'application/json; charset=utf-8', config);
     const entry = FILES[pathname];
     if (!entry) return send(404, 'text/plain; charset=utf-8', 'Not found');

@@ -201,6 +201,22 @@ describe('a mistake in the form', () => {
     expectHtmlPage(await postWidget(sessionId, card('4242424242424242').form), 200);
   });
 
+  it('what the form gives back and the query it posts to are escaped: markup typed into a field or a parameter never comes back raw', async () => {
+    const sessionId = await h.createSession();
+    const markup = `<script>alert(1)</script>"'&`;
+    const form = { ...card('6011111111111117').form, card_holder_name: markup, address_line1: markup, city: markup, state: markup, postal_code: markup, expiry_year: '1' };
+    const query = `account_id=${ACCOUNT}&x=${encodeURIComponent('"><img src=x onerror=alert(1)>')}`;
+
+    const reply = await postWidget(sessionId, form, query);
+
+    expectHtmlPage(reply, 400);
+    expect(reply.text).not.toContain('<script>alert(1)');
+    expect(reply.text).not.toContain('"><img');
+    expect(reply.text).not.toContain(`"'&`);
+    // The holder name came back escaped, so the customer need not type it again.
+    expect(reply.text).toContain('value="&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;"');
+  });
+
   it.each([
     ['a routing number that fails the ABA checksum', { routing_number: '110000001' }, 'routing_number', /9-digit ABA routing number/],
     ['an account number too long', { account_number: '123456789012345678' }, 'account_number', /4 to 17 digits/],
@@ -288,7 +304,7 @@ describe('what the outcome page tells an embedding page', () => {
     expect(reply.text).toContain('<h1 id="outcome" data-status="failed">Declined</h1>');
   });
 
-  it('return_url: a 303 to it, with payment_method_session_id and status appended, and form-action allowing its origin', async () => {
+  it('return_url: a 303 to it, with payment_method_session_id and status added, and form-action allowing its origin', async () => {
     const sessionId = await h.createSession();
     const query = `account_id=${ACCOUNT}&return_url=${encodeURIComponent('http://shop.example:8080/done?order=7')}`;
 
@@ -300,6 +316,20 @@ describe('what the outcome page tells an embedding page', () => {
     expect(reply.status).toBe(303);
     expect(reply.headers.location).toBe(`http://shop.example:8080/done?order=7&payment_method_session_id=${sessionId}&status=succeeded`);
     expect(reply.headers['content-security-policy']).toContain("form-action 'self' http://shop.example:8080;");
+  });
+
+  it("return_url that already has a status: the widget's values replace it (a return page reading get('status') sees the outcome)", async () => {
+    const sessionId = await h.createSession();
+    const query = `account_id=${ACCOUNT}&return_url=${encodeURIComponent('https://shop.example/done?status=x&payment_method_session_id=1&order=7#frag')}`;
+
+    const reply = await postWidget(sessionId, card('4000000000000002').form, query);
+
+    expect(reply.status).toBe(303);
+    const location = new URL(String(reply.headers.location));
+    expect(location.searchParams.getAll('status')).toEqual(['failed']);
+    expect(location.searchParams.getAll('payment_method_session_id')).toEqual([sessionId]);
+    expect(location.searchParams.get('order')).toBe('7');
+    expect(location.hash).toBe('#frag');
   });
 
   it.each(['javascript:alert(1)', 'data:text/html,x', '/relative', 'not a url'])('return_url %s is refused (400) before anything happens', async (returnUrl) => {

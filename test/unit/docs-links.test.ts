@@ -15,9 +15,9 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The repository's files (tracked, plus new ones not ignored), relative, with '/'. */
+/** The repository's files as git has them (added or committed), relative, with '/': a link to a file nobody added fails here as in a clean clone. */
 const FILES: ReadonlySet<string> = new Set(
-  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  execFileSync('git', ['ls-files', '--cached', '-z'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     .split('\0')
     .filter(Boolean),
 );
