@@ -36,16 +36,16 @@ export const PLACEHOLDER_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** The example operations (examples/operations/, one `.graphql` and its `.variables.json` each). */
-export const EXAMPLES_DIR = [path.resolve(__dirname, '..', '..', 'examples', 'operations'), path.resolve(__dirname, '..', 'examples', 'operations')].find(
+const EXAMPLES_DIR = [path.resolve(__dirname, '..', '..', 'examples', 'operations'), path.resolve(__dirname, '..', 'examples', 'operations')].find(
   (dir) => existsSync(dir),
 );
 
 /** The tabs' order: reads first (the payment method first), then the mutations; others after, by name. */
 const TAB_ORDER = ['PaymentMethod', 'PaymentMethods', 'PaymentMethodSession', 'CreatePaymentMethodSession', 'UpdatePaymentMethod', 'DeletePaymentMethod'];
 
-export const APOLLO_SANDBOX_URL = 'https://studio.apollographql.com/sandbox/explorer';
+const APOLLO_SANDBOX_URL = 'https://studio.apollographql.com/sandbox/explorer';
 
-export const PAGE_TITLE = 'Zoho Payments GraphQL gateway';
+const PAGE_TITLE = 'Zoho Payments GraphQL gateway';
 
 /**
  * What the page may do: scripts only inline ones with the listed hashes (and Monaco's blob:
@@ -103,13 +103,13 @@ const MEDIA_TYPES = [
   'text/html',
 ];
 
-export function prefersHtml(req: IncomingMessage): boolean {
+function prefersHtml(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
   return (req.method === 'GET' || req.method === 'HEAD') && !!accept && new Negotiator({ headers: { accept } }).mediaType(MEDIA_TYPES) === 'text/html';
 }
 
 /** GraphiQL's tabs: each example with its variables and the headers. */
-export function exampleTabs(headers: string, dir = EXAMPLES_DIR): Array<{ query: string; variables: string; headers: string }> {
+function exampleTabs(headers: string, dir = EXAMPLES_DIR): Array<{ query: string; variables: string; headers: string }> {
   if (!dir) return [];
   const rank = (name: string) => (TAB_ORDER.includes(name) ? TAB_ORDER.indexOf(name) : TAB_ORDER.length);
   return readdirSync(dir)
