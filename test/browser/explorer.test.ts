@@ -85,6 +85,10 @@ async function openExplorer(page: Page): Promise<number> {
 test('GraphiQL renders with the sandbox credentials and the example operations as tabs, from this origin only', async () => {
   const watched = await open();
   const { page } = watched;
+  const warnings: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
   const renderMs = await openExplorer(page);
 
   // The operation editor holds the payment method example, its tab first.
@@ -115,6 +119,11 @@ test('GraphiQL renders with the sandbox credentials and the example operations a
   const link = page.getByRole('link', { name: /Open in Apollo Sandbox/ });
   await expect(link.isVisible()).resolves.toBe(true);
   expect(await link.getAttribute('href')).toBe(`https://studio.apollographql.com/sandbox/explorer?endpoint=${encodeURIComponent(gateway.url)}`);
+
+  // Monaco's language workers run (from blob: URLs), rather than falling back to the page's thread.
+  if (page.workers().length === 0) await page.waitForEvent('worker');
+  expect(page.workers().map((worker) => worker.url())).toEqual(expect.arrayContaining([expect.stringMatching(/^blob:/)]));
+  expect(warnings.filter((text) => /worker/i.test(text))).toEqual([]);
 
   expect(watched.foreignRequests()).toEqual([]);
   expect(watched.pageErrors).toEqual([]);
