@@ -1,7 +1,7 @@
 /**
  * The default upstream when ZOHO_API_URL is not set: the embedded Zoho Payments sandbox
  * (sandbox/README.md), started in this process on loopback, with what a newcomer needs to query
- * it: the test credentials, an example operation for Apollo Sandbox, and a banner.
+ * it: the test credentials (which the explorer opens with), an example operation, and a banner.
  */
 import { SANDBOX_ACCOUNT_ID } from './fixtures';
 import { startSandbox, type RunningSandbox } from './server';
@@ -9,7 +9,7 @@ import { startSandbox, type RunningSandbox } from './server';
 /** The public test token with every scope (`sandbox_read` has READ only). */
 export const SANDBOX_TOKEN = 'sandbox_full';
 
-/** The example Apollo Sandbox opens with: the fixtures' card, with its details and session fields. */
+/** The banner's example (curl): the fixtures' card, with its details and session fields. */
 export const EXAMPLE_OPERATION = `query PaymentMethod($id: ID!) {
   paymentMethod(id: $id) {
     id
@@ -36,8 +36,8 @@ export const SANDBOX_CALLER_HEADERS = {
 
 export interface EmbeddedSandbox {
   sandbox: RunningSandbox;
-  /** For GatewayOptions.landingPage. */
-  landingPage: { document: string; variables: Record<string, unknown>; headers: Record<string, string> };
+  /** For GatewayDependencies.explorer: GraphiQL opens with the test credentials in its headers editor. */
+  explorer: { headers: Record<string, string> };
   /** What `npm start` prints once the gateway listens at `gatewayUrl`. */
   banner: (gatewayUrl: string) => string;
 }
@@ -46,7 +46,7 @@ export async function startEmbeddedSandbox(port: number): Promise<EmbeddedSandbo
   const sandbox = await startSandbox({}, port, '127.0.0.1');
   return {
     sandbox,
-    landingPage: { document: EXAMPLE_OPERATION, variables: EXAMPLE_VARIABLES, headers: SANDBOX_CALLER_HEADERS },
+    explorer: { headers: SANDBOX_CALLER_HEADERS },
     banner: (gatewayUrl) => {
       const body = JSON.stringify({ query: EXAMPLE_OPERATION.replace(/\s+/g, ' ').trim(), variables: EXAMPLE_VARIABLES });
       return [
@@ -54,7 +54,10 @@ export async function startEmbeddedSandbox(port: number): Promise<EmbeddedSandbo
         `Zoho Payments GraphQL gateway: ${gatewayUrl}`,
         `Upstream: the embedded Zoho Payments sandbox at ${sandbox.apiUrl} (set ZOHO_API_URL to use Zoho)`,
         '',
-        'Send these headers (Apollo Sandbox, at the URL above, opens with them and an example filled in):',
+        'Open the URL above in a browser: GraphiQL, served by the gateway itself (it works offline), opens',
+        'with these headers filled in and the example operations (examples/operations/) as tabs; its',
+        '"Open in Apollo Sandbox" link opens Apollo\'s explorer instead, when you are online.',
+        'Send these headers from any other client:',
         `  Authorization: Zoho-oauthtoken ${SANDBOX_TOKEN}    (sandbox_read: the READ scope only)`,
         `  X-Zoho-Account-Id: ${SANDBOX_ACCOUNT_ID}`,
         '',

@@ -13,7 +13,7 @@ export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatewayConfig {
-  /** `production` turns off introspection, the landing page and stack traces. */
+  /** `production` turns off introspection, the explorer (GraphiQL) and stack traces. */
   nodeEnv: NodeEnv;
   /** pino log level. */
   logLevel: LogLevel;

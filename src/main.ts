@@ -31,7 +31,7 @@ async function main(): Promise<void> {
 
   const gateway = await createGateway(
     { ...config, zoho: { ...config.zoho, apiUrl: zohoApiUrl } },
-    { logger, ...(embedded && { landingPage: embedded.landingPage, upstreamName: 'embedded sandbox' }) },
+    { logger, ...(embedded && { explorer: embedded.explorer, upstreamName: 'embedded sandbox' }) },
   );
   await gateway.listen().catch(async (error: unknown) => {
     await gateway.stop();

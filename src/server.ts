@@ -3,7 +3,7 @@
  * one configuration (the schema and Apollo Server with its production safeguards, the upstream
  * policy, the HTTP client, the metrics, the HTTP front and the admin listener of src/http/), and
  * is what main.ts and the tests run. `deps` are what a caller swaps (the logger, the upstream
- * fetcher, the clock, the metrics registry, what the embedded sandbox shows). No business logic
+ * fetcher, the clock, the metrics registry, what the explorer opens with). No business logic
  * lives here.
  */
 import type { IncomingHttpHeaders, Server } from 'node:http';
@@ -14,7 +14,6 @@ import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginUsageReporting } from '@apollo/server/plugin/usageReporting';
 import type { Fetcher } from '@apollo/utils.fetcher';
@@ -27,6 +26,7 @@ import { createRateBudget, type RateBudget } from './datasources/rate-budget';
 import { createAdminListener } from './http/admin';
 import { createHttpFront } from './http/app';
 import { corsPolicy } from './http/cors';
+import { createExplorer, type ExplorerOptions } from './http/explorer';
 import { createHealth } from './http/health';
 import { drain } from './http/drain';
 import { ADMIN_MAX_CONNECTIONS, createServer, listen } from './http/listener';
@@ -55,10 +55,11 @@ export interface GatewayDependencies {
   /** Where metrics go (default: a new registry, with the process's own metrics). */
   metrics?: GatewayMetrics;
   /**
-   * What Apollo Sandbox (the landing page) opens with: an example operation and the headers to
-   * send. Set only for the embedded sandbox, whose test credentials are public.
+   * What the explorer (GraphiQL at `GET /graphql` from a browser, outside production) opens with:
+   * the headers to send, set only for the embedded sandbox, whose test credentials are public
+   * (placeholders otherwise); its tabs are examples/operations/.
    */
-  landingPage?: { document?: string; variables?: Record<string, unknown>; headers?: Record<string, string> };
+  explorer?: ExplorerOptions;
   /** How /readyz names the upstream, e.g. "embedded sandbox" (default: the URL's origin). */
   upstreamName?: string;
   /** Where usage reports go when `config.apollo` is set (default: Apollo GraphOS, over fetch). */
@@ -140,9 +141,8 @@ function apolloServer(
     logger: deps.logger,
     ...(usageReporting && { apollo: { key: usageReporting.key, graphRef: usageReporting.graphRef } }),
     plugins: [
-      production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, ...deps.landingPage }),
+      // The explorer (explorer.ts) is served by the HTTP front, before Apollo, outside production.
+      ApolloServerPluginLandingPageDisabled(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       // Payment data is never cacheable, so no per-field cache hints: Apollo's default cache-control
       // plugin wraps every field's resolver to compute them (startGateway sends \`no-store\` itself).
@@ -247,6 +247,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
     health,
     cors: corsPolicy(config.http.corsOrigins),
     logger,
+    // Production never builds it, so never loads its 9 MB module.
+    ...(config.nodeEnv !== 'production' && { explorer: createExplorer(deps.explorer) }),
   });
   httpServer.on('request', front.listener);
   adminServer.on('request', createAdminListener({ health, metrics: () => metrics.exposition(), logger }));

@@ -2,7 +2,8 @@
  * The HTTP front of the gateway's port, a plain `node:http` request listener:
  * - `/graphql` (GET and POST; OPTIONS for CORS preflights) runs through Apollo Server's
  *   integration API, `executeHTTPGraphQLRequest`, which does the GraphQL-over-HTTP protocol:
- *   CSRF prevention, GET for queries only, the landing page for a browser outside production;
+ *   CSRF prevention, GET for queries only; outside production a browser's GET gets the explorer
+ *   (GraphiQL from this origin, explorer.ts) before Apollo runs;
  * - `/healthz` and `/readyz` (GET, HEAD);
  * - anything else is a 404 (`/metrics` included: it is on the admin listener, admin.ts).
  *
@@ -20,6 +21,7 @@ import type { GatewayContext } from '../context';
 import { ErrorCode } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { CorsPolicy } from './cors';
+import type { Explorer } from './explorer';
 import type { Health, JsonReply } from './health';
 import { OPERATION_LIMITS } from './operation-limits';
 import { readJsonBody, type BodyError } from './request-body';
@@ -32,6 +34,8 @@ export interface HttpFrontOptions {
   health: Health;
   cors: CorsPolicy;
   logger: Logger;
+  /** GraphiQL for a browser's GET (outside production); none: Apollo answers every request. */
+  explorer?: Explorer;
 }
 
 export interface HttpFront {
@@ -57,7 +61,7 @@ const DISCONNECT = Symbol('disconnect');
 type GraphQLResponse = ServerResponse & { [DISCONNECT]?: AbortController };
 
 export function createHttpFront(options: HttpFrontOptions): HttpFront {
-  const { apollo, health, cors, logger } = options;
+  const { apollo, health, cors, logger, explorer } = options;
   /** `/graphql` responses not yet closed. */
   let inFlight = 0;
   /** Operations whose work has not ended (their response may have closed already). */
@@ -109,6 +113,12 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   }
 
   function graphql(req: IncomingMessage, res: GraphQLResponse, search: string): void {
+    if (explorer?.wants(req)) {
+      const headers = [REQUEST_ID_HEADER, requestIdFrom(req.headers)];
+      if (closing) headers.push('connection', 'close');
+      explorer.serve(req, res, headers);
+      return;
+    }
     const scope = requestScopeFrom(req.headers, true);
     const origin = req.headers.origin;
     if (req.method === 'OPTIONS') {

@@ -2,7 +2,7 @@
  * Hardening: what `nodeEnv: 'production'` turns off and what stays on in every mode, over real
  * HTTP (a gateway built with `createGateway` on 127.0.0.1, port 0; Zoho mocked by nock).
  *
- * - Introspection, the landing page, field suggestions and stack traces are off in production,
+ * - Introspection, the explorer (GraphiQL), field suggestions and stack traces are off in production,
  *   and on in development (the same requests, so each test can fail both ways).
  * - CSRF prevention and the refusal of batched requests are on; a refused request makes no
  *   upstream call (a trap interceptor for every method and path on Zoho's origin stays unused).
@@ -204,25 +204,29 @@ describe('introspection', () => {
   });
 });
 
-describe('the landing page (Apollo Sandbox)', () => {
+describe('the explorer (GraphiQL, served by the gateway; no Apollo landing page)', () => {
   const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
   test('is not served in production: no HTML, whatever the browser asks', async () => {
     for (const headers of [browser, { accept: 'text/html' }, { ...browser, 'apollo-require-preflight': 'true' }]) {
       const reply = await httpRequest(gatewayFor('production').url, { headers });
       expect(reply.headers['content-type'] ?? '').not.toMatch(/html/);
-      expect(reply.text).not.toMatch(/<!DOCTYPE|<html|<script|embeddable-sandbox|apollo.*sandbox/i);
+      expect(reply.text).not.toMatch(/<!DOCTYPE|<html|<script|embeddable-sandbox|apollo.*sandbox|graphiql/i);
+      expect(reply.headers['content-security-policy']).toBeUndefined();
       expect(reply.status).toBeGreaterThanOrEqual(400);
       expect(reply.status).toBeLessThan(500);
     }
   });
 
-  test('is served in development', async () => {
+  test('is served in development, and Apollo Sandbox only as a link', async () => {
     const reply = await httpRequest(gatewayFor('development').url, { headers: browser });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^text\/html/);
     expect(reply.text).toMatch(/<!DOCTYPE html>/i);
-    expect(reply.text).toContain('embeddable-sandbox');
+    expect(reply.text).toContain('YogaGraphiQL.renderYogaGraphiQL(');
+    expect(reply.text).not.toContain('embeddable-sandbox');
+    expect(reply.text).toContain('href="https://studio.apollographql.com/sandbox/explorer"');
+    expect(reply.headers['content-security-policy']).toMatch(/connect-src 'self'/);
   });
 });
 

@@ -8,8 +8,10 @@
  *   the fixture card 1987000000724211 (last four 3212);
  * - the printed control API URL reaches the embedded sandbox, so a session can be completed and
  *   read back through the gateway;
- * - `GET /graphql` from a browser opens Apollo Sandbox prefilled with those headers and the
- *   example document; `/readyz` names the embedded sandbox as upstream;
+ * - `GET /graphql` from a browser opens the explorer (GraphiQL from the gateway's own origin)
+ *   with those headers and the example operations of examples/operations/ as tabs, the payment
+ *   method first with the printed example's variables; `/readyz` names the embedded sandbox as
+ *   upstream; the banner says the URL opens GraphiQL and that Apollo Sandbox is a link in it;
  * - with NODE_ENV=production and no ZOHO_API_URL it refuses to start (exit code not 0, stderr
  *   says ZOHO_API_URL is required); with PORT in use it exits with one line saying so;
  * - a request that once crashed it (an `_entities` call mixing a failing Zoho call and an unknown
@@ -23,6 +25,8 @@
  * One gateway process serves the file (PORT=0 and SANDBOX_PORT=0: free ports, as printed); the
  * `npm start` tests start their own.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import nock from 'nock';
 import { httpRequest, jsonOf, postGraphQL } from '../http-client';
 import {
@@ -153,24 +157,31 @@ describe('npm start with no ZOHO_API_URL: the gateway on the embedded sandbox', 
     });
   });
 
-  test('GET /graphql from a browser opens Apollo Sandbox prefilled with the test headers and the example', async () => {
+  test('GET /graphql from a browser opens GraphiQL with the test headers and the example operations', async () => {
     const page = await httpRequest(gateway.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.text).toContain('Zoho-oauthtoken sandbox_full');
-    expect(page.text).toContain('1000000001');
+    expect(page.text).toContain('YogaGraphiQL.renderYogaGraphiQL(');
+    expect(page.text).not.toContain('embeddable-sandbox');
 
-    const config = /var embeddedSandboxConfig = (\{.*\});/.exec(page.text)?.[1];
-    expect(config).toBeDefined();
-    const { initialState } = JSON.parse(config as string) as {
-      initialState: { document: string; variables: Record<string, unknown>; headers: Record<string, string> };
+    const options = /renderYogaGraphiQL\(\s*window\.document\.querySelector\('#root'\),\s*(\{.*\}),\s*\)/.exec(page.text)?.[1];
+    expect(options).toBeDefined();
+    const { headers, defaultTabs } = JSON.parse(options as string) as {
+      headers: string;
+      defaultTabs: Array<{ query: string; variables: string; headers: string }>;
     };
-    expect(initialState.headers).toEqual({ Authorization: 'Zoho-oauthtoken sandbox_full', 'X-Zoho-Account-Id': '1000000001' });
-    expect(initialState.variables).toEqual({ id: FIXTURE_CARD });
-    // The same document as the printed example (which prints it on one line).
-    const printed = (JSON.parse(printedExample().body) as { query: string }).query;
-    expect(initialState.document.replace(/\s+/g, ' ').trim()).toBe(printed);
-    expect(initialState.document).toContain('paymentMethod(id: $id)');
+    const sandboxHeaders = { Authorization: 'Zoho-oauthtoken sandbox_full', 'X-Zoho-Account-Id': '1000000001' };
+    expect(JSON.parse(headers)).toEqual(sandboxHeaders);
+    expect(defaultTabs.map((tab) => JSON.parse(tab.headers) as unknown)).toEqual(defaultTabs.map(() => sandboxHeaders));
+    // The first tab is the payment method example, with the printed example's variables.
+    const [first] = defaultTabs;
+    expect(first?.query).toBe(readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'operations', 'PaymentMethod.graphql'), 'utf8'));
+    expect(JSON.parse(first?.variables ?? '')).toEqual((JSON.parse(printedExample().body) as { variables: unknown }).variables);
+    expect(JSON.parse(first?.variables ?? '')).toEqual({ id: FIXTURE_CARD });
+    expect(defaultTabs).toHaveLength(readdirSync(path.resolve(__dirname, '..', '..', 'examples', 'operations')).filter((file) => file.endsWith('.graphql')).length);
+
+    expect(stdout).toMatch(/Open the URL above in a browser: GraphiQL, served by the gateway itself \(it works offline\)/);
+    expect(stdout).toContain('"Open in Apollo Sandbox" link');
   });
 
   test('/readyz says ready with upstream "embedded sandbox"; /healthz says ok', async () => {

@@ -163,13 +163,18 @@ describe('the GraphQL transport', () => {
 });
 
 describe('development mode', () => {
-  test('GET /graphql from a browser serves the Apollo Sandbox landing page', async () => {
+  test("GET /graphql from a browser serves the explorer: GraphiQL from the gateway's own origin, nothing from Apollo's CDN", async () => {
     const { gw } = await gateway('development');
     const reply = await httpRequest(gw.url, { headers: { accept: 'text/html' } });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^text\/html/);
     expect(reply.text).toMatch(/<!DOCTYPE html>/i);
-    expect(reply.text).toContain('embeddable-sandbox');
+    expect(reply.text).toContain('YogaGraphiQL.renderYogaGraphiQL(');
+    // Apollo Sandbox is only a link: its embed script is not in the page, and the CSP names no other host.
+    expect(reply.text).not.toContain('embeddable-sandbox');
+    expect(reply.text).not.toMatch(/<script[^>]+src=|<link[^>]+href="https?:/);
+    expect(reply.headers['content-security-policy']).toMatch(/^default-src 'none';/);
+    expect(reply.headers['content-security-policy']).not.toMatch(/https?:/);
   });
 
   test('introspection is on, errors carry a stack trace and validation errors suggest field names', async () => {
@@ -204,13 +209,13 @@ describe('production mode', () => {
     }
   });
 
-  test('the landing page is not served', async () => {
+  test('the explorer (and no landing page) is not served', async () => {
     const { gw } = await gateway('production');
     const browsers: Array<Record<string, string>> = [{ accept: 'text/html' }, { accept: 'text/html', 'apollo-require-preflight': 'true' }];
     for (const headers of browsers) {
       const reply = await httpRequest(gw.url, { headers });
       expect(reply.headers['content-type'] ?? '').not.toMatch(/text\/html/);
-      expect(reply.text).not.toMatch(/<!DOCTYPE|<html|embeddable-sandbox|sandbox/i);
+      expect(reply.text).not.toMatch(/<!DOCTYPE|<html|embeddable-sandbox|sandbox|graphiql/i);
       // Apollo answers 406 (cannot answer HTML) or 400 (no query): an error either way, never the page.
       expect([400, 406]).toContain(reply.status);
     }
@@ -309,18 +314,20 @@ describe('the HTTP front (node:http, src/http/app.ts)', () => {
     expect(JSON.parse(operationLines[0]!)).toMatchObject({ requestId: 'after-the-reply', operationName: 'PaymentMethod', upstreamCallCount: 1 });
   });
 
-  test('no X-Powered-By, no ETag; Content-Length on every reply', async () => {
+  test('no X-Powered-By; no ETag but on the explorer page (static, revalidated); Content-Length on every reply', async () => {
     const { gw, origin } = await gateway('development');
+    const explorer = await httpRequest(gw.url, { headers: { accept: 'text/html' } });
     for (const reply of [
       await postGraphQL(gw.url, { query: '{ __typename }' }),
-      await httpRequest(gw.url, { headers: { accept: 'text/html' } }),
+      explorer,
       await httpRequest(`${origin}/healthz`),
       await httpRequest(`${origin}/nowhere`),
     ]) {
       expect(reply.headers['x-powered-by']).toBeUndefined();
-      expect(reply.headers['etag']).toBeUndefined();
+      expect(reply.headers['etag'] === undefined).toBe(reply !== explorer);
       expect(Number(reply.headers['content-length'])).toBe(Buffer.byteLength(reply.text));
     }
+    expect(explorer.headers['cache-control']).toBe('no-cache');
   });
 
   test('HEAD /healthz and /readyz: their status and headers, no body; other methods are 405 with Allow', async () => {
