@@ -8,7 +8,8 @@
  * - anything else is a 404 (`/metrics` included: it is on the admin listener, admin.ts).
  *
  * Every reply carries the request's id (`X-Request-Id`, request-scope.ts); every `/graphql` reply
- * `Cache-Control: no-store` (it holds one caller's payment data) and the CORS headers. A body
+ * `Cache-Control: no-store` (it holds one caller's payment data) and the CORS headers, but for the
+ * explorer page (no caller data: `no-cache` with an ETag, explorer.ts). A body
  * refused before Apollo runs (too large, not JSON: request-body.ts) gets the same JSON error shape
  * as Apollo's own. A client that disconnects before its reply aborts the operation's signal,
  * which cancels its upstream calls not sent yet. Replies are written with one `writeHead` of a

@@ -9,9 +9,10 @@
  * a script that found its way into the page (inline scripts run only if their hash is listed).
  * Apollo Sandbox stays one link away for people online; a link loads nothing until clicked.
  *
- * The page is 9 MB: it is rendered, hashed (the ETag) and gzipped once per process (gzip off the
- * event loop, started at once), and production never loads the module (server.ts does not create
- * an explorer there; the module is required here, in `createExplorer`).
+ * The page is 9 MB: it is rendered, hashed (the ETag) and gzipped once per process, on the first
+ * request for it (gzip off the event loop), so a gateway nobody opens in a browser (every test's)
+ * pays nothing; production never loads the module (server.ts does not create an explorer there;
+ * the module is required here, when the page is first rendered).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -135,8 +136,11 @@ function render(options: ExplorerOptions): Page {
     headers,
     defaultHeaders: headers,
     defaultTabs: tabs,
-    // GraphiQL opens its first tab with these variables, not that tab's own (yoga passes
-    // `variables` on as GraphiQL's `initialVariables`, which its type does not list).
+    // GraphiQL opens its first tab with this query and these variables, not that tab's own (yoga
+    // passes them on as `initialQuery`/`initialVariables`; its type lists only the query). On a
+    // later visit it looks for a saved tab with both: without the query none matches, and it
+    // opens an empty tab instead of the payment method.
+    query: tabs[0]?.query,
     variables: tabs[0]?.variables,
     // The credentials are the sandbox's public ones or placeholders: a caller's own token, typed
     // in, stays out of the browser's storage.
@@ -165,27 +169,33 @@ function render(options: ExplorerOptions): Page {
   return { html: buffer, gzipped, etag: `"${digest}"`, gzipEtag: `"${digest}-gzip"`, csp: contentSecurityPolicy(scriptHashes) };
 }
 
-/** Whether an If-None-Match names this page (weak comparison, as RFC 9110 says for it). */
-function matches(ifNoneMatch: string | undefined, page: Page): boolean {
+/**
+ * Whether an If-None-Match names the representation being sent (weak comparison, as RFC 9110
+ * says for it): the other encoding's ETag is another representation, so it gets a 200.
+ */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(',').some((tag) => {
     const value = tag.trim().replace(/^W\//, '');
-    return value === '*' || value === page.etag || value === page.gzipEtag;
+    return value === '*' || value === etag;
   });
 }
 
-/** The explorer page, rendered now (once per process for the same options). */
+/** The explorer page, rendered on its first request (once per process for the same options). */
 export function createExplorer(options: ExplorerOptions = {}): Explorer {
   const key = JSON.stringify(options);
-  let page = pages.get(key);
-  if (!page) {
-    page = render(options);
-    pages.set(key, page);
-  }
-  const served = page;
+  const page = (): Page => {
+    let built = pages.get(key);
+    if (!built) {
+      built = render(options);
+      pages.set(key, built);
+    }
+    return built;
+  };
   return {
     wants: prefersHtml,
     serve(req, res, headers) {
+      const served = page();
       const gzipped = new Negotiator({ headers: req.headers }).encoding(['gzip', 'identity']) === 'gzip';
       headers.push(
         'cache-control',
@@ -201,8 +211,9 @@ export function createExplorer(options: ExplorerOptions = {}): Explorer {
         'no-referrer',
       );
       const send = (body: Buffer, gzip: boolean) => {
-        headers.push('etag', gzip ? served.gzipEtag : served.etag);
-        if (matches(req.headers['if-none-match'], served)) {
+        const etag = gzip ? served.gzipEtag : served.etag;
+        headers.push('etag', etag);
+        if (matches(req.headers['if-none-match'], etag)) {
           res.writeHead(304, headers);
           res.end();
           return;
