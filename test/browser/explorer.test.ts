@@ -19,7 +19,7 @@ import { startEmbeddedSandbox, type EmbeddedSandbox } from '../../sandbox/embedd
 import { createGateway, type Gateway } from '../../src/server';
 import { captureLogger, testConfig } from '../helpers';
 import { launchBrowser, openWatchedPage, type WatchedPage } from '../support/browser';
-import { LOOPBACK } from '../support/processes';
+import { LOOPBACK, startNpmStartProcess, stopAllProcesses } from '../support/processes';
 
 jest.setTimeout(30_000);
 
@@ -171,6 +171,25 @@ test('running the payment method example shows the fixture card; the documentati
   expect(watched.foreignRequests()).toEqual([]);
   expect(watched.pageErrors).toEqual([]);
   expect(await watched.violations()).toEqual([]);
+});
+
+test("a newcomer offline: plain `npm start` (the real process), the banner's URL opens the explorer, and its first example answers the card", async () => {
+  const npmStart = await startNpmStartProcess();
+  try {
+    expect(npmStart.stdout).toContain(npmStart.url);
+    const watched = await openWatchedPage(browser, [npmStart.url]);
+    opened.push(watched);
+    const { page, context } = watched;
+    await context.route('**/*', (route) => (LOOPBACK.test(new URL(route.request().url()).host) ? route.continue() : route.abort('internetdisconnected')));
+    await page.goto(npmStart.url);
+    await page.locator('.graphiql-query-editor .view-lines').first().waitFor({ state: 'visible' });
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.graphiql-response .view-lines').filter({ hasText: FIXTURE_CARD.last4 }).waitFor();
+    expect(watched.foreignRequests()).toEqual([]);
+    expect(watched.pageErrors).toEqual([]);
+  } finally {
+    await stopAllProcesses();
+  }
 });
 
 test('the page loads and runs the example with every other host blocked (offline)', async () => {
