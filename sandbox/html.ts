@@ -5,11 +5,14 @@
  */
 import type { Reply } from './http';
 
-/** `formActionSources`: where the page's forms may post (and be redirected after posting). */
-export function securityHeaders(nonce: string, formActionSources: string): Record<string, string> {
+/**
+ * `formActionSources`: where the page's forms may post (and be redirected after posting);
+ * `frameAncestors`: which pages may frame it (any, unless the widget was told its parent's origin).
+ */
+export function securityHeaders(nonce: string, formActionSources: string, frameAncestors = '*'): Record<string, string> {
   return {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action ${formActionSources}; frame-ancestors *; base-uri 'none'`,
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action ${formActionSources}; frame-ancestors ${frameAncestors}; base-uri 'none'`,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
@@ -17,7 +20,7 @@ export function securityHeaders(nonce: string, formActionSources: string): Recor
 }
 
 /** A whole page around `main`, with the headers above. */
-export function page(status: number, title: string, main: string, nonce: string, formActionSources: string): Reply {
+export function page(status: number, title: string, main: string, nonce: string, formActionSources: string, frameAncestors = '*'): Reply {
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -30,7 +33,7 @@ export function page(status: number, title: string, main: string, nonce: string,
 </body>
 </html>
 `;
-  return { status, body: html, headers: securityHeaders(nonce, formActionSources) };
+  return { status, body: html, headers: securityHeaders(nonce, formActionSources, frameAncestors) };
 }
 
 const STYLE = `

@@ -28,7 +28,7 @@ export const WIDGET_ROUTES = [
     method: 'GET',
     path: '/__sandbox/paymentmethodsessions/{id}/widget?account_id=',
     body: '',
-    does: 'the widget: an HTML form for a test card (method=ach_debit: a bank account); optional return_url (http or https) for a redirect flow',
+    does: 'the widget: an HTML form for a test card (method=ach_debit: a bank account); optional return_url (http or https) for a redirect flow, parent_origin for the only page that may frame it and hear the outcome',
   },
   {
     method: 'POST',
@@ -92,12 +92,13 @@ export async function handleWidget(
       return errorPage(405, 'Method not allowed', `${method} is not allowed here: GET shows the form, POST submits it.`, nonce, undefined, { allow: 'GET, POST' });
     }
     const accountId = accountOf(query);
-    const returnUrl = returnUrlOf(query);
+    const returnUrl = absoluteHttpUrlOf(query, 'return_url');
+    const parentOrigin = absoluteHttpUrlOf(query, 'parent_origin')?.origin;
     // The session first (404, then a session that is not open), as the control API checks it.
     store.openSession(accountId, sessionId);
     const form = method === 'POST' ? new URLSearchParams(await readBody()) : undefined;
     const kind: Kind = (form?.get('method') ?? query.get('method')) === 'ach_debit' ? 'ach_debit' : 'card';
-    const context: PageContext = { sessionId, accountId, kind, returnUrl, query, nonce };
+    const context: PageContext = { sessionId, accountId, kind, returnUrl, parentOrigin, query, nonce };
     if (!form) return formPage(context, new URLSearchParams(), undefined);
     let session: StoredSession;
     try {
@@ -118,14 +119,19 @@ interface PageContext {
   accountId: string;
   kind: Kind;
   returnUrl: URL | undefined;
-  /** The widget's own query (account_id, method, return_url), kept in links and the form's action. */
+  /**
+   * `parent_origin`: the origin of the page that frames the widget. Given, only that page may
+   * frame it (`frame-ancestors`) and only it gets the outcome's message; without it, any page.
+   */
+  parentOrigin: string | undefined;
+  /** The widget's own query (account_id, method, return_url, parent_origin), kept in links and the form's action. */
   query: URLSearchParams;
   nonce: string;
 }
 
-/** `return_url`: absent, or an absolute http(s) URL (anything else could run script on a click). */
-function returnUrlOf(query: URLSearchParams): URL | undefined {
-  const raw = query.get('return_url');
+/** `return_url` or `parent_origin`: absent, or an absolute http(s) URL (anything else could run script on a click). */
+function absoluteHttpUrlOf(query: URLSearchParams, name: 'return_url' | 'parent_origin'): URL | undefined {
+  const raw = query.get(name);
   if (raw === null || raw === '') return undefined;
   let url: URL | undefined;
   try {
@@ -134,7 +140,7 @@ function returnUrlOf(query: URLSearchParams): URL | undefined {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new SandboxError(400, 'invalid_parameter', 'Invalid value for return_url: an absolute http or https URL.');
+    throw new SandboxError(400, 'invalid_parameter', `Invalid value for ${name}: an absolute http or https URL.`);
   }
   return url;
 }
@@ -207,7 +213,7 @@ function formPage(context: PageContext, form: URLSearchParams, error: SandboxErr
     </table>
   </details>
 </main>`;
-  return page(error ? 400 : 200, kind === 'card' ? 'Save a card' : 'Save a bank account', body, context.nonce, formAction(context.returnUrl));
+  return page(error ? 400 : 200, kind === 'card' ? 'Save a card' : 'Save a bank account', body, context.nonce, formAction(context.returnUrl), context.parentOrigin);
 }
 
 function fieldHtml(field: Field, form: URLSearchParams, error: SandboxError | undefined, submitted: boolean): string {
@@ -234,7 +240,7 @@ function fieldHtml(field: Field, form: URLSearchParams, error: SandboxError | un
 }
 
 function outcomePage(store: SandboxStore, context: PageContext, session: StoredSession): Reply {
-  const { sessionId, accountId, kind, returnUrl, nonce } = context;
+  const { sessionId, accountId, kind, returnUrl, parentOrigin, nonce } = context;
   const status = store.sessionStatusOf(session);
   const method = session.payment_method_id === undefined ? undefined : store.getPaymentMethod(accountId, session.payment_method_id);
   if (returnUrl) {
@@ -246,7 +252,7 @@ function outcomePage(store: SandboxStore, context: PageContext, session: StoredS
     return {
       status: 303,
       body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Redirecting</title></head><body><p><a href="${esc(location)}">Continue</a></p></body></html>`,
-      headers: { ...securityHeaders(nonce, formAction(returnUrl)), location },
+      headers: { ...securityHeaders(nonce, formAction(returnUrl), parentOrigin), location },
     };
   }
   const what = kind === 'card' ? 'Card' : 'Bank account';
@@ -268,15 +274,16 @@ function outcomePage(store: SandboxStore, context: PageContext, session: StoredS
   <h1 id="outcome" data-status="${status}">Declined</h1>
   <p>The ${kind === 'card' ? 'card' : 'bank account'} was declined: the session failed. Session <code>${esc(sessionId)}</code> has no payment method.</p>
 </main>`;
-  // The message rides in a data attribute (escaped as HTML) so the script itself is a constant.
-  const script = `<div id="widget-message" hidden data-message="${esc(JSON.stringify(message))}"></div>
+  // The message and its target ride in data attributes (escaped as HTML) so the script itself is a
+  // constant; the target is the parent's origin when the widget was told it, any page otherwise.
+  const script = `<div id="widget-message" hidden data-message="${esc(JSON.stringify(message))}" data-target-origin="${esc(parentOrigin ?? '*')}"></div>
 <script nonce="${nonce}">
   if (window.parent !== window) {
-    var data = JSON.parse(document.getElementById('widget-message').getAttribute('data-message'));
-    window.parent.postMessage(data, '*');
+    var holder = document.getElementById('widget-message');
+    window.parent.postMessage(JSON.parse(holder.getAttribute('data-message')), holder.getAttribute('data-target-origin'));
   }
 </script>`;
-  return page(200, method ? `${what} saved` : 'Declined', body + script, nonce, formAction(undefined));
+  return page(200, method ? `${what} saved` : 'Declined', body + script, nonce, formAction(undefined), parentOrigin);
 }
 
 function titleOf(error: SandboxError): string {

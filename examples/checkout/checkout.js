@@ -104,7 +104,8 @@ $('start').addEventListener('submit', async (event) => {
 
 function openWidget(sessionId) {
   currentSession = sessionId;
-  const query = new URLSearchParams({ account_id: $('account-id').value.trim() });
+  // parent_origin: only this page may frame the widget, and only it hears the outcome.
+  const query = new URLSearchParams({ account_id: $('account-id').value.trim(), parent_origin: window.location.origin });
   const frame = $('widget');
   frame.src = `${sandboxOrigin}/__sandbox/paymentmethodsessions/${encodeURIComponent(sessionId)}/widget?${query}`;
   frame.dataset.sessionId = sessionId;

@@ -277,10 +277,11 @@ describe('error pages: the control API\'s statuses, as HTML', () => {
 
 describe('what the outcome page tells an embedding page', () => {
   const messageOf = (reply: Reply): Json => {
-    const attribute = /<div id="widget-message" hidden data-message="([^"]*)">/.exec(reply.text)?.[1] ?? '';
+    const attribute = /<div id="widget-message" hidden data-message="([^"]*)"/.exec(reply.text)?.[1] ?? '';
     return JSON.parse(attribute.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))) as Json;
   };
   const nonceOf = (reply: Reply) => /script-src 'nonce-([^']+)'/.exec(String(reply.headers['content-security-policy']))?.[1];
+  const targetOf = (reply: Reply) => /data-target-origin="([^"]*)"/.exec(reply.text)?.[1];
 
   it('saved: postMessage to the parent with the session id, status and payment method id only, from a nonce\'d script', async () => {
     const sessionId = await h.createSession();
@@ -290,9 +291,35 @@ describe('what the outcome page tells an embedding page', () => {
     const methodId = (await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.payment_method.payment_method_id;
     expect(messageOf(reply)).toEqual({ source: 'zoho-sandbox-widget', sessionId, status: 'succeeded', paymentMethodId: methodId });
     expect(reply.text).toContain(`<script nonce="${nonceOf(reply)}">`);
-    expect(reply.text).toMatch(/window\.parent\.postMessage\(data, '\*'\)/);
+    expect(reply.text).toContain("window.parent.postMessage(JSON.parse(holder.getAttribute('data-message')), holder.getAttribute('data-target-origin'))");
+    // Told no parent: any page may frame it and hear the outcome.
+    expect(targetOf(reply)).toBe('*');
+    expect(reply.headers['content-security-policy']).toContain('frame-ancestors *;');
     // A fresh nonce per page.
     expect(nonceOf(await getWidget(await h.createSession()))).not.toBe(nonceOf(reply));
+  });
+
+  it('parent_origin: only that origin may frame the form and the outcome, and only it is told', async () => {
+    const sessionId = await h.createSession();
+    const query = `account_id=${ACCOUNT}&parent_origin=${encodeURIComponent('http://shop.example:8080/checkout?x=1')}`;
+
+    const form = await getWidget(sessionId, query);
+    const reply = await postWidget(sessionId, card('4242424242424242').form, query);
+
+    expect(form.headers['content-security-policy']).toContain('frame-ancestors http://shop.example:8080;');
+    expect(form.text).toContain('parent_origin=http%3A%2F%2Fshop.example%3A8080');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-security-policy']).toContain('frame-ancestors http://shop.example:8080;');
+    expect(targetOf(reply)).toBe('http://shop.example:8080');
+  });
+
+  it.each(['javascript:alert(1)', '*', 'shop.example'])('parent_origin %s is refused (400) before anything happens', async (parentOrigin) => {
+    const sessionId = await h.createSession();
+    const reply = await postWidget(sessionId, card('4242424242424242').form, `account_id=${ACCOUNT}&parent_origin=${encodeURIComponent(parentOrigin)}`);
+
+    expectHtmlPage(reply, 400);
+    expect(reply.text).toContain('parent_origin');
+    expect((await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.status).toBe('created');
   });
 
   it('declined: status failed, no payment method id', async () => {
