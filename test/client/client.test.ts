@@ -18,7 +18,6 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import nock from 'nock';
 import ts from 'typescript';
 import {
   createApolloClient,
@@ -43,11 +42,8 @@ import type {
   UpdatePaymentMethodMutationVariables,
 } from '../../client/generated/graphql';
 import { formErrors } from '../../client/user-errors';
-import { createLogger } from '../../src/observability/logger';
-import type { Gateway } from '../../src/server';
-import { startTestServer, testConfig } from '../helpers';
-import { ACCOUNT, CHARLES, FIXTURE_ACH, FIXTURE_CARD, FIXTURE_SUCCEEDED_SESSION, FULL, useSandbox } from '../sandbox/harness';
-import { LOOPBACK } from '../support/processes';
+import { ACCOUNT, CHARLES, FIXTURE_ACH, FIXTURE_CARD, FIXTURE_SUCCEEDED_SESSION, FULL } from '../sandbox/harness';
+import { useGatewayOnSandbox } from '../support/gateway-on-sandbox';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLIENT_DIR = path.join(ROOT, 'client');
@@ -125,25 +121,7 @@ describe('client/ typechecks', () => {
 
 // --- against the gateway --------------------------------------------------------------------
 
-const h = useSandbox();
-let gateway: Gateway | undefined;
-
-beforeAll(async () => {
-  nock.enableNetConnect(LOOPBACK);
-  gateway = await startTestServer(testConfig({ ZOHO_API_URL: h.sandbox.apiUrl, ZOHO_TIMEOUT_MS: '5000' }), {
-    logger: createLogger({ level: 'silent' }),
-  });
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  nock.disableNetConnect();
-});
-
-function url(): string {
-  if (!gateway) throw new Error('the gateway is not started');
-  return gateway.url;
-}
+const { url } = useGatewayOnSandbox();
 
 interface Call {
   method: string;

@@ -36,7 +36,6 @@ import {
   type FieldNode,
   type OperationDefinitionNode,
 } from 'graphql';
-import nock from 'nock';
 import {
   buildRequest,
   DEFAULT_GATEWAY_URL,
@@ -45,20 +44,16 @@ import {
   siblingVariablesPath,
   type Variables,
 } from '../../scripts/run-operation';
-import { createLogger } from '../../src/observability/logger';
 import { buildSchema } from '../../src/schema';
-import type { Gateway } from '../../src/server';
-import { startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
-import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, useSandbox, type Json } from '../sandbox/harness';
+import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, type Json } from '../sandbox/harness';
+import { useGatewayOnSandbox } from '../support/gateway-on-sandbox';
 import { freePort } from '../support/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OPERATIONS_DIR = path.join(ROOT, 'examples', 'operations');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const SCRIPT = path.join(ROOT, 'scripts', 'run-operation.ts');
-/** The gateway listens on 127.0.0.1; `localhost` too, for good measure. */
-const LOOPBACK = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
 const CALLER = { Authorization: `Zoho-oauthtoken ${FULL}`, 'X-Zoho-Account-Id': ACCOUNT };
 
 /** The contract's operations (README.md, Example operations), as root fields. */
@@ -116,25 +111,7 @@ function userErrorsIn(value: unknown): unknown[] {
 
 // --- the gateway and the sandbox ------------------------------------------------------------
 
-const h = useSandbox();
-let gateway: Gateway | undefined;
-
-beforeAll(async () => {
-  nock.enableNetConnect(LOOPBACK);
-  gateway = await startTestServer(testConfig({ ZOHO_API_URL: h.sandbox.apiUrl, ZOHO_TIMEOUT_MS: '5000' }), {
-    logger: createLogger({ level: 'silent' }),
-  });
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  nock.disableNetConnect();
-});
-
-function gatewayUrl(): string {
-  if (!gateway) throw new Error('the gateway is not started');
-  return gateway.url;
-}
+const { url: gatewayUrl } = useGatewayOnSandbox();
 
 /** Runs one example against the gateway over HTTP, as `npm run operation` would. */
 async function execute(example: Example): Promise<{ status: number; body: Json }> {

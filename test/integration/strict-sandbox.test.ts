@@ -7,34 +7,16 @@
  * - Every body the gateway sends Zoho holds only the arguments the seeds document: a strict
  *   sandbox, which refuses any other field, accepts the fullest update of a card and of an account.
  */
-import nock from 'nock';
-import { createLogger } from '../../src/observability/logger';
-import type { Gateway } from '../../src/server';
-import { startTestServer, testConfig } from '../helpers';
 import { jsonOf, postGraphQL } from '../http-client';
-import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, UNKNOWN_ID, useSandbox, type Json } from '../sandbox/harness';
-import { LOOPBACK } from '../support/processes';
+import { ACCOUNT, FIXTURE_ACH, FIXTURE_CARD, FULL, UNKNOWN_ID, type Json } from '../sandbox/harness';
+import { useGatewayOnSandbox } from '../support/gateway-on-sandbox';
 
 const CALLER = { authorization: `Zoho-oauthtoken ${FULL}`, 'x-zoho-account-id': ACCOUNT };
 
-const h = useSandbox({ strict: true });
-let gateway: Gateway | undefined;
-
-beforeAll(async () => {
-  nock.enableNetConnect(LOOPBACK);
-  gateway = await startTestServer(testConfig({ ZOHO_API_URL: h.sandbox.apiUrl, ZOHO_TIMEOUT_MS: '5000' }), {
-    logger: createLogger({ level: 'silent' }),
-  });
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  nock.disableNetConnect();
-});
+const { sandbox: h, url } = useGatewayOnSandbox({ strict: true });
 
 async function gql(query: string, variables: Json): Promise<Json> {
-  if (!gateway) throw new Error('the gateway is not started');
-  const reply = await postGraphQL(gateway.url, { query, variables }, CALLER);
+  const reply = await postGraphQL(url(), { query, variables }, CALLER);
   expect(reply.status).toBe(200);
   const body = jsonOf<Json>(reply);
   expect(body.errors).toBeUndefined();
