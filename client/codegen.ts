@@ -3,9 +3,10 @@
  * and the example operations -> client/generated/, with every operation as a TypedDocumentNode
  * (its result and variables types travel with the document, so Apollo Client, urql and
  * graphql-request infer them). `npm run client:codegen` writes it; `npm run client:check` (part of
- * `npm test`) fails when the committed output drifts. Copy this file next to your own documents
- * and point `documents` at them. Paths are from the repository root, where the npm scripts run
- * `graphql-codegen --config client/codegen.ts`.
+ * `npm test`) fails when the committed output drifts. To use it in your own app, copy it and set
+ * `schema` to where you put schema.graphql, `documents` to your operations and `generates` to
+ * your output folder: every path is from the folder you run graphql-codegen in (here the
+ * repository root, where the npm scripts run `graphql-codegen --config client/codegen.ts`).
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
@@ -29,6 +30,9 @@ const config: CodegenConfig = {
           CountryCode: 'string',
           Currency: 'string',
         },
+        // A scalar not mapped above (one the schema adds later, or a copy without the mapping)
+        // comes out `unknown`, not codegen's default `any`, so using it unchecked fails to compile.
+        defaultScalarType: 'unknown',
         // Enums as string unions, not TS enums: results are JSON strings anyway, unions cost no
         // runtime code, work under isolatedModules/erasableSyntaxOnly, and the API's enums grow
         // (UNKNOWN, new values), which a `default:` branch handles the same either way.
@@ -36,7 +40,8 @@ const config: CodegenConfig = {
         useTypeImports: true,
         // `T | null` as the JSON reply has it, not optional keys.
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
-        // Every union member and object carries `__typename` in its type (the examples select it on unions).
+        // `__typename` is in a result type only as `__typename?`, unless the document selects it:
+        // select `__typename` on unions to narrow them (the examples do).
         nonOptionalTypename: false,
       },
     },
