@@ -372,7 +372,7 @@ export const SCALE_OPERATIONS: readonly ScaleOperation[] = [
     accounts: [ACCOUNT_ID],
   },
   {
-    // APQ: the document from the persisted-query cache (a Redis GET with REDIS_URL), then arm 3.
+    // APQ: the document from the persisted-query cache (its own memory, or a Redis GET with REDIS_URL the first time a replica sees the hash), then arm 3.
     id: 'persistedPaymentMethod',
     title: "arm 3's paymentMethod(id) by its APQ hash",
     requests: [{ method: 'POST', path: '/graphql', headers: GRAPHQL_HEADERS, body: JSON.stringify({ extensions: PERSISTED_EXTENSIONS, variables: { id: CARD_ID } }) }],
