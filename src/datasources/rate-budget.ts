@@ -8,10 +8,11 @@
  *   else's account id must not spend that account's budget.
  * - Any other call draws on one unverified budget for the whole gateway (`unverifiedPerMinute`):
  *   made-up tokens can spend only that.
- * - "Accepted" is a 2xx, or a 4xx other than 401, 403 and 429: Zoho checks the token before it
- *   looks at the request, so a 400 or a 404 proves it. A 401 forgets the token. A 403 (a missing
- *   scope, or another account's token), a 429 and a 5xx can come before or without the token
- *   being checked, so they prove nothing and forget nothing.
+ * - "Accepted" is a 2xx, or a 404 whose Zoho code says the id was looked for in the account
+ *   (`resource_does_not_exist`, `invalid_payment_session`): both need the token good for that
+ *   account. Any other error proves nothing: a real token sent with someone else's account id
+ *   gets a 400 (`invalid_account_id`), so a 400 accepted would let any Zoho customer spend
+ *   another account's budget. A 401 forgets the token; a 403, a 429 and a 5xx forget nothing.
  *
  * The counters live in rate-limiter-flexible's limiters: in memory (per process) by default; in
  * Redis (shared by every replica) when a client is given, each behind a short timeout with an
@@ -80,9 +81,12 @@ export type BudgetDraw =
 /** One minute: the window of both budgets. */
 const WINDOW_SECONDS = 60;
 
+/** The Zoho codes of a 404 that only a token good for the account can get (the id was looked for there). */
+const NOT_FOUND_IN_ACCOUNT = new Set(['resource_does_not_exist', 'invalid_payment_session']);
+
 /** Whether Zoho's error reply proves the token good for its account (see the module's comment). */
-export function errorReplyAcceptsToken(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
+export function errorReplyAcceptsToken(status: number, zohoCode: string | undefined): boolean {
+  return status === 404 && zohoCode !== undefined && NOT_FOUND_IN_ACCOUNT.has(zohoCode);
 }
 
 /** The per-process limiter that answers while Redis does not; it says when it is used. */
@@ -184,10 +188,10 @@ export class RateBudget {
     this.#accepted.accept(callerKey);
   }
 
-  /** Zoho answered this caller's call with an error status: a 401 forgets the token, a 400 or a 404 proves it. */
-  errorReply(callerKey: string, status: number): void {
+  /** Zoho answered this caller's call with an error status: a 401 forgets the token, a 404 of an id looked for in the account proves it. */
+  errorReply(callerKey: string, status: number, zohoCode?: string): void {
     if (status === 401) this.#accepted.forget(callerKey);
-    else if (errorReplyAcceptsToken(status)) this.#accepted.accept(callerKey);
+    else if (errorReplyAcceptsToken(status, zohoCode)) this.#accepted.accept(callerKey);
   }
 
   #insuranceUsed(): void {

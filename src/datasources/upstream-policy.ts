@@ -284,7 +284,7 @@ export class UpstreamPolicy {
       const failure = failureOf(error);
       // Refused by the open circuit, or by the attempt itself before sending (the client gone, a 401 meanwhile).
       if (!sent || failure?.kind === 'cancelled' || failure?.kind === 'token-rejected') rateBudget.giveBack(draw);
-      if (failure?.kind === 'status') rateBudget.errorReply(call.callerKey, failure.status);
+      if (failure?.kind === 'status') rateBudget.errorReply(call.callerKey, failure.status, failure.zohoCode);
       throw error;
     }
   }

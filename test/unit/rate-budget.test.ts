@@ -229,13 +229,19 @@ describe('accepted tokens', () => {
   test('which of Zoho\'s replies prove a token, and a 401 forgets it', async () => {
     const tokens = new AcceptedTokens();
     const budget = createRateBudget({ perMinute: 100, unverifiedPerMinute: 100, acceptedTokens: tokens });
-    const proves = (status: number) => {
+    const proves = (status: number, zohoCode?: string) => {
       tokens.forget('caller');
-      budget.errorReply('caller', status);
+      budget.errorReply('caller', status, zohoCode);
       return tokens.has('caller');
     };
-    expect([400, 404, 409, 422].map(proves)).toEqual([true, true, true, true]);
-    expect([401, 403, 429, 500, 503].map(proves)).toEqual([false, false, false, false, false]);
+    // Only an id looked for in the account: a 404 with the codes of "no such id".
+    expect([proves(404, 'resource_does_not_exist'), proves(404, 'invalid_payment_session')]).toEqual([true, true]);
+    // A real token with someone else's account id gets a 400 invalid_account_id: it proves nothing,
+    // nor does any other 4xx, a 404 without those codes (a wrong ZOHO_API_URL path), or a 5xx.
+    expect([proves(400, 'invalid_account_id'), proves(400, 'invalid_parameter'), proves(404), proves(404, 'error'), proves(409), proves(422)]).toEqual([
+      false, false, false, false, false, false,
+    ]);
+    expect([401, 403, 429, 500, 503].map((status) => proves(status))).toEqual([false, false, false, false, false]);
     budget.tokenAccepted('caller');
     budget.errorReply('caller', 403);
     expect(tokens.has('caller')).toBe(true);

@@ -302,6 +302,21 @@ describe('the rate budget (rate-budget.ts), drawn before each attempt', () => {
     expect(await failureOf(p.execute(read('carol'), async () => 'never'))).toMatchObject({ kind: 'rate-budget' });
   });
 
+  test("a real token sent with someone else's account id (Zoho: 400 invalid_account_id) never draws on that account's budget", async () => {
+    const rateBudget = createRateBudget({ perMinute: 100, unverifiedPerMinute: 3 });
+    const draw = jest.spyOn(rateBudget, 'draw');
+    const p = policy({ breakerThreshold: 0 }, rateBudget);
+    const wrongAccount = async (): Promise<never> => {
+      throw new UpstreamError({ kind: 'status', status: 400, zohoCode: 'invalid_account_id' }, 'retrievePaymentMethod');
+    };
+    for (let i = 0; i < 3; i++) expect(await failureOf(p.execute(read('mallory'), wrongAccount))).toMatchObject({ kind: 'status', status: 400 });
+    // Still unverified: the fourth call is refused by the unverified budget, not drawn from the account's.
+    expect(await failureOf(p.execute(read('mallory'), wrongAccount))).toMatchObject({ kind: 'rate-budget', budget: 'unverified' });
+    expect(draw).toHaveBeenCalledTimes(4);
+    const budgets = await Promise.all(draw.mock.results.map((result) => result.value as Promise<{ budget: string }>));
+    expect(budgets.map((drawn) => drawn.budget)).toEqual(['unverified', 'unverified', 'unverified', 'unverified']);
+  });
+
   test('a call its open circuit refuses draws no point (no round trip to a shared budget) and is not sent', async () => {
     const rateBudget = budget(3);
     const draw = jest.spyOn(rateBudget, 'draw');
