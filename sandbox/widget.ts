@@ -94,7 +94,19 @@ export async function handleWidget(
     const accountId = accountOf(query);
     const returnUrl = absoluteHttpUrlOf(query, 'return_url');
     const parentOrigin = absoluteHttpUrlOf(query, 'parent_origin')?.origin;
-    // The session first (404, then a session that is not open), as the control API checks it.
+    // The session first (404), as the control API checks it. One already completed answers its
+    // outcome again, for GET and POST alike and whatever the form says: a second click on Save, a
+    // reload of the outcome page (the browser posts again) or of the frame must not tell the
+    // customer to start over when the card was saved, and the embedding page still hears the outcome.
+    const existing = store.getSession(accountId, sessionId);
+    const existingStatus = store.sessionStatusOf(existing);
+    if (existingStatus === 'succeeded' || existingStatus === 'failed') {
+      const saved = existing.payment_method_id === undefined ? undefined : store.getPaymentMethod(accountId, existing.payment_method_id);
+      const kind: Kind = (saved?.type ?? query.get('method')) === 'ach_debit' ? 'ach_debit' : 'card';
+      const context: PageContext = { sessionId, accountId, kind, returnUrl, parentOrigin, query, nonce };
+      return outcomePage(store, context, existing, method === 'POST');
+    }
+    // Then a session that is not open (expired): the error page.
     store.openSession(accountId, sessionId);
     const form = method === 'POST' ? new URLSearchParams(await readBody()) : undefined;
     const kind: Kind = (form?.get('method') ?? query.get('method')) === 'ach_debit' ? 'ach_debit' : 'card';
@@ -107,7 +119,7 @@ export async function handleWidget(
       if (error instanceof SandboxError && error.status === 400 && error.field !== undefined) return formPage(context, form, error);
       throw error;
     }
-    return outcomePage(store, context, session);
+    return outcomePage(store, context, session, true);
   } catch (error) {
     if (!(error instanceof SandboxError)) throw error;
     return errorPage(error.status, titleOf(error), error.message, nonce, error.code);
@@ -239,11 +251,12 @@ function fieldHtml(field: Field, form: URLSearchParams, error: SandboxError | un
     </div>`;
 }
 
-function outcomePage(store: SandboxStore, context: PageContext, session: StoredSession): Reply {
+/** The outcome of a completed session; `redirect` (a POST): a 303 to return_url when there is one. */
+function outcomePage(store: SandboxStore, context: PageContext, session: StoredSession, redirect: boolean): Reply {
   const { sessionId, accountId, kind, returnUrl, parentOrigin, nonce } = context;
   const status = store.sessionStatusOf(session);
   const method = session.payment_method_id === undefined ? undefined : store.getPaymentMethod(accountId, session.payment_method_id);
-  if (returnUrl) {
+  if (returnUrl && redirect) {
     const target = new URL(returnUrl);
     // Set, not appended: a return_url that already has a `status` must not keep it first.
     target.searchParams.set('payment_method_session_id', sessionId);

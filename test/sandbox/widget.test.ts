@@ -237,12 +237,6 @@ describe('error pages: the control API\'s statuses, as HTML', () => {
   const cases: Array<[string, () => Promise<{ sessionId: string; query: string }>]> = [
     ['an unknown session', async () => ({ sessionId: UNKNOWN_ID, query: `account_id=${ACCOUNT}` })],
     ['a session of another account', async () => ({ sessionId: await h.createSession(), query: `account_id=${OTHER_ACCOUNT}` })],
-    ['a completed session', async () => ({ sessionId: FIXTURE_SUCCEEDED_SESSION, query: `account_id=${ACCOUNT}` })],
-    ['a failed session', async () => {
-      const sessionId = await h.createSession();
-      await h.complete(sessionId, card('4000000000000002').body);
-      return { sessionId, query: `account_id=${ACCOUNT}` };
-    }],
     ['an expired session', async () => {
       const sessionId = await h.createSession();
       h.now += 2 * HOUR;
@@ -275,11 +269,92 @@ describe('error pages: the control API\'s statuses, as HTML', () => {
   });
 });
 
+const messageOf = (reply: Reply): Json => {
+  const attribute = /<div id="widget-message" hidden data-message="([^"]*)"/.exec(reply.text)?.[1] ?? '';
+  return JSON.parse(attribute.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))) as Json;
+};
+
+describe('a session already completed: its outcome again, never an error page', () => {
+  const methodIdOf = async (sessionId: string) =>
+    (await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.payment_method?.payment_method_id as string | undefined;
+
+  it('saved: a second POST (a double click on Save, a reload of the outcome page) and a GET (a reload of the frame) answer the outcome with its message; no second payment method', async () => {
+    const sessionId = await h.createSession();
+    const first = await postWidget(sessionId, card('4242424242424242').form);
+    const methodId = await methodIdOf(sessionId);
+    const created = jest.spyOn(h.sandbox.store, 'putPaymentMethod');
+
+    const again = await postWidget(sessionId, card('5555555555554444').form);
+    const reloaded = await getWidget(sessionId);
+
+    for (const reply of [first, again, reloaded]) {
+      expectHtmlPage(reply, 200);
+      expect(reply.text).toContain('<h1 id="outcome" data-status="succeeded">Card ending 4242 saved</h1>');
+      expect(messageOf(reply)).toEqual({ source: 'zoho-sandbox-widget', sessionId, status: 'succeeded', paymentMethodId: methodId });
+      expect(reply.text).not.toContain('<form');
+    }
+    expect(created).not.toHaveBeenCalled();
+    created.mockRestore();
+    expect(await methodIdOf(sessionId)).toBe(methodId);
+    expect(again.text).not.toContain('5555555555554444');
+  });
+
+  it('a bank account saved: the outcome names a bank account whatever the query says', async () => {
+    const sessionId = await h.createSession(ADA);
+    await postWidget(sessionId, bank('000123456789').form, `account_id=${ACCOUNT}&method=ach_debit`);
+
+    const reloaded = await getWidget(sessionId);
+
+    expectHtmlPage(reloaded, 200);
+    expect(reloaded.text).toContain('Bank account ending 6789 saved');
+  });
+
+  it('the fixtures\' completed session and a failed one: GET and POST answer the outcome (the form is ignored, nothing changes)', async () => {
+    const failed = await h.createSession();
+    await h.complete(failed, card('4000000000000002').body);
+    const fixtureMethod = await methodIdOf(FIXTURE_SUCCEEDED_SESSION);
+
+    for (const reply of [await getWidget(failed), await postWidget(failed, card('4242424242424242').form)]) {
+      expectHtmlPage(reply, 200);
+      expect(messageOf(reply)).toEqual({ source: 'zoho-sandbox-widget', sessionId: failed, status: 'failed' });
+      expect(reply.text).toContain('<h1 id="outcome" data-status="failed">Declined</h1>');
+    }
+    for (const reply of [await getWidget(FIXTURE_SUCCEEDED_SESSION), await postWidget(FIXTURE_SUCCEEDED_SESSION, card('4242424242424242').form)]) {
+      expectHtmlPage(reply, 200);
+      expect(messageOf(reply)).toEqual({ source: 'zoho-sandbox-widget', sessionId: FIXTURE_SUCCEEDED_SESSION, status: 'succeeded', paymentMethodId: fixtureMethod });
+    }
+    expect((await h.zoho('GET', `paymentmethodsessions/${failed}`)).json().payment_method_session.status).toBe('failed');
+    expect(await methodIdOf(FIXTURE_SUCCEEDED_SESSION)).toBe(fixtureMethod);
+  });
+
+  it('return_url: a POST again is the same 303 with the outcome; a GET shows the outcome page', async () => {
+    const sessionId = await h.createSession();
+    const query = `account_id=${ACCOUNT}&return_url=${encodeURIComponent('http://shop.example:8080/done')}`;
+    const first = await postWidget(sessionId, card('4242424242424242').form, query);
+
+    const again = await postWidget(sessionId, card('4242424242424242').form, query);
+    const shown = await getWidget(sessionId, query);
+
+    expect(first.status).toBe(303);
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe(first.headers.location);
+    expectHtmlPage(shown, 200);
+    expect(messageOf(shown)).toMatchObject({ sessionId, status: 'succeeded' });
+  });
+
+  it('an expired session is still the error page', async () => {
+    const sessionId = await h.createSession();
+    h.now += 2 * HOUR;
+
+    const reply = await getWidget(sessionId);
+
+    expectHtmlPage(reply, 400);
+    expect(reply.text).toContain('data-code="invalid_payment_session"');
+    expect(reply.text).not.toContain('widget-message');
+  });
+});
+
 describe('what the outcome page tells an embedding page', () => {
-  const messageOf = (reply: Reply): Json => {
-    const attribute = /<div id="widget-message" hidden data-message="([^"]*)"/.exec(reply.text)?.[1] ?? '';
-    return JSON.parse(attribute.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))) as Json;
-  };
   const nonceOf = (reply: Reply) => /script-src 'nonce-([^']+)'/.exec(String(reply.headers['content-security-policy']))?.[1];
   const targetOf = (reply: Reply) => /data-target-origin="([^"]*)"/.exec(reply.text)?.[1];
 
