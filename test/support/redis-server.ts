@@ -88,6 +88,11 @@ class RedisServerImpl implements RedisServer {
     });
   }
 
+  /** Synchronous SIGKILL for the runner's exit, where nothing can be awaited. */
+  killNow(): void {
+    if (this.running) this.child?.kill('SIGKILL');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || !this.running) return;
@@ -103,6 +108,12 @@ class RedisServerImpl implements RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+// The last resort when afterAll never runs (a crashed or interrupted test run): no redis-server
+// outlives the runner. (Its directory under tmpdir stays; it holds nothing, with no persistence.)
+process.once('exit', () => {
+  for (const server of started) server.killNow();
+});
 
 /** Starts a Redis server on a free port; `stopAllRedisServers()` (afterAll) ends every one started. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
