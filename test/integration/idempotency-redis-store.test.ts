@@ -71,7 +71,10 @@ describe('RedisIdempotencyStore, shared by replicas', () => {
     const claim = await store.claim(key, 'inputhash', 5_000);
     if (claim.state !== 'claimed') throw new Error('expected a claim');
     expect(await raw.get(`${PREFIX}idempotency:${key}`)).toBe(`c:${claim.claimId}:inputhash`);
-    expect(await raw.pttl(`${PREFIX}idempotency:${key}`)).toBeLessThanOrEqual(5_000);
+    // The claim's lease (5 s) is its expiry: set (not -1, no expiry), and not lapsed much yet.
+    const leaseTtl = await raw.pttl(`${PREFIX}idempotency:${key}`);
+    expect(leaseTtl).toBeGreaterThan(4_000);
+    expect(leaseTtl).toBeLessThanOrEqual(5_000);
     await store.complete(key, claim.claimId, { kind: 'created', resourceId: '1987000000724207' });
     expect(await raw.get(`${PREFIX}idempotency:${key}`)).toBe('r:inputhash:{"kind":"created","resourceId":"1987000000724207"}');
     const ttl = await raw.pttl(`${PREFIX}idempotency:${key}`);
@@ -88,10 +91,12 @@ describe('RedisIdempotencyStore, shared by replicas', () => {
 
   it('Redis too slow: a claim fails with IdempotencyStoreUnavailableError after REDIS_TIMEOUT_MS, not later', async () => {
     const store = new RedisIdempotencyStore((await connection()).client, { metrics });
-    await raw.call('CLIENT', 'PAUSE', '500', 'ALL');
+    // Paused for longer than the bound below, so that a claim waiting out the pause fails it.
+    await raw.call('CLIENT', 'PAUSE', '3000', 'ALL');
     const started = Date.now();
     await expect(store.claim(`slow-${Date.now()}`, 'h', 1_000)).rejects.toBeInstanceOf(IdempotencyStoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 200);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
+    // Held by the pause itself (PAUSE ALL holds every client's commands): this returns at its end.
     await raw.call('CLIENT', 'UNPAUSE');
   });
 
@@ -106,7 +111,7 @@ describe('RedisIdempotencyStore, shared by replicas', () => {
     await expect(store.claim(`${key}-other`, 'h', 1_000)).rejects.toBeInstanceOf(IdempotencyStoreUnavailableError);
     await expect(store.complete(key, claim.claimId, { kind: 'created', resourceId: '1' })).rejects.toBeInstanceOf(IdempotencyStoreUnavailableError);
     await store.settled(key, 10_000);
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 200);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
     expect(await failures()).toBe(failuresBefore + 3);
 
     await redis.start();
