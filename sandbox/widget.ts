@@ -189,13 +189,25 @@ function bodyFrom(kind: Kind, form: URLSearchParams): Record<string, unknown> {
       card_holder_name: value('card_holder_name'),
     },
     ...((postalCode !== undefined || addressLine !== undefined) && {
-      billing_address: { country: value('country'), postal_code: postalCode, address_line1: addressLine },
+      // Upper-cased: `us` is what people type for the two-letter code the API takes as `US`.
+      billing_address: { country: value('country')?.toUpperCase(), postal_code: postalCode, address_line1: addressLine },
     }),
   };
 }
 
 /** The input a completion error's field (`card.number`, `billing_address.country`) belongs to. */
 const inputOf = (field: string): string => field.slice(field.lastIndexOf('.') + 1);
+
+/**
+ * A completion error as the customer reads it next to its field: the field's label, not the API's
+ * path (`Invalid value for card.cvc: 3 or 4 digits.` is `Security code (CVC): 3 or 4 digits.`).
+ */
+function messageFor(field: Field, error: SandboxError): string {
+  const path = error.field ?? '';
+  const invalid = `Invalid value for ${path}: `;
+  if (path && error.message.startsWith(invalid)) return `${field.label}: ${error.message.slice(invalid.length)}`;
+  return path ? error.message.split(path).join(field.label) : error.message;
+}
 
 function formPage(context: PageContext, form: URLSearchParams, error: SandboxError | undefined): Reply {
   const { kind, sessionId } = context;
@@ -246,7 +258,7 @@ function fieldHtml(field: Field, form: URLSearchParams, error: SandboxError | un
   return `<div class="field${error ? ' invalid' : ''}">
       <label for="${id}">${esc(field.label)}</label>
       ${control}${field.hint ? `\n      <small id="${id}-hint" class="muted">${esc(field.hint)}</small>` : ''}${
-        error ? `\n      <p class="error" role="alert" id="${errorId}">${esc(error.message)}</p>` : ''
+        error ? `\n      <p class="error" role="alert" id="${errorId}">${esc(messageFor(field, error))}</p>` : ''
       }
     </div>`;
 }

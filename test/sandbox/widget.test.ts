@@ -175,8 +175,8 @@ describe('every test instrument: the widget completes a session exactly as the c
 
 describe('a mistake in the form', () => {
   it.each([
-    ['a number that fails the Luhn check', { number: '4242424242424241' }, 'number', /card\.number: a card number of 12 to 19 digits that passes the Luhn check/],
-    ['no number', { number: '' }, 'number', /card\.number is required/],
+    ['a number that fails the Luhn check', { number: '4242424242424241' }, 'number', /^Card number: a card number of 12 to 19 digits that passes the Luhn check/],
+    ['no number', { number: '' }, 'number', /^Card number is required/],
     ['an expiry already past', { number: '6011111111111117', expiry_month: '10', expiry_year: '26' }, 'expiry_year', /an expiry that has not passed/],
     ['a month that is no month', { number: '6011111111111117', expiry_month: '13' }, 'expiry_month', /MM, 01 to 12/],
     ['a CVC of letters', { number: '6011111111111117', cvc: 'abc' }, 'cvc', /3 or 4 digits/],
@@ -199,6 +199,26 @@ describe('a mistake in the form', () => {
     // Nothing happened to the session: it can still be completed.
     expect((await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.status).toBe('created');
     expectHtmlPage(await postWidget(sessionId, card('4242424242424242').form), 200);
+  });
+
+  it('the message next to a field names it by its label, never by the API\'s path', async () => {
+    const sessionId = await h.createSession();
+
+    const reply = await postWidget(sessionId, { ...card('6011111111111117').form, cvc: 'abc' });
+
+    expectHtmlPage(reply, 400);
+    expect(reply.text).toContain('<p class="error" role="alert" id="f-cvc-error">Security code (CVC): 3 or 4 digits.</p>');
+    expect(reply.text).not.toMatch(/card\.cvc|Invalid value for/);
+  });
+
+  it('a country typed in lower case is upper-cased: `us` saves the card with billing country US', async () => {
+    const sessionId = await h.createSession();
+
+    const reply = await postWidget(sessionId, { ...card('6011111111111117').form, country: 'us' });
+
+    expectHtmlPage(reply, 200);
+    const methodId = (await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.payment_method.payment_method_id;
+    expect((await h.zoho('GET', `paymentmethods/${methodId}`)).json().payment_method.billing_address.country).toBe('US');
   });
 
   it('what the form gives back and the query it posts to are escaped: markup typed into a field or a parameter never comes back raw', async () => {
