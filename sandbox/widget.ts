@@ -317,12 +317,29 @@ function titleOf(error: SandboxError): string {
   return 'The widget cannot be shown';
 }
 
+/**
+ * What the reader of an error page can do about it: only a session that does not exist or can no
+ * longer be completed calls for a new one; a bad query or request is fixed where it is.
+ */
+function whatToDo(status: number, code: string | undefined): string {
+  if (status === 404 || code === 'invalid_payment_session') {
+    return 'Create a new session through the gateway (createPaymentMethodSession) and open its widget.';
+  }
+  if (status === 405) return 'Open the widget with GET (the form) and submit the form with POST.';
+  if (code === 'required_parameter_missing' || code === 'invalid_account_id' || code === 'invalid_parameter') {
+    return "Fix the widget URL's query and open it again: account_id (the account's id, digits), and optionally return_url (an absolute http or https URL) and parent_origin (the embedding page's origin, http or https).";
+  }
+  if (code === 'invalid_json') return "Submit the widget's own form again (application/x-www-form-urlencoded, under 1 MB).";
+  if (code === 'customer_max_payment_methods') return 'Delete one of the customer\'s payment methods through the gateway, then submit the form again: the session is still open.';
+  return 'The message above says what went wrong.';
+}
+
 function errorPage(status: number, title: string, message: string, nonce: string, code?: string, headers: Record<string, string> = {}): Reply {
   const body = `
 <main>
   <h1>${esc(title)}</h1>
   <p class="error" id="error" data-code="${esc(code ?? '')}">${esc(message)}</p>
-  <p class="muted">HTTP ${status}${code ? `, ${esc(code)}` : ''}. Create a new session through the gateway (createPaymentMethodSession) and open its widget.</p>
+  <p class="muted" id="error-hint">HTTP ${status}${code ? `, ${esc(code)}` : ''}. ${esc(whatToDo(status, code))}</p>
 </main>`;
   const reply = page(status, title, body, nonce, formAction(undefined));
   return { ...reply, headers: { ...reply.headers, ...headers } };

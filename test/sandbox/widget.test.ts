@@ -281,6 +281,44 @@ describe('error pages: the control API\'s statuses, as HTML', () => {
     }
   });
 
+  const NEW_SESSION = 'Create a new session through the gateway (createPaymentMethodSession)';
+  const hintOf = (reply: Reply) => /<p class="muted" id="error-hint">([^<]*)<\/p>/.exec(reply.text)?.[1] ?? '';
+
+  it.each(cases.slice(0, 3))('%s: the page says to create a new session', async (_, setUp) => {
+    const { sessionId, query } = await setUp();
+
+    expect(hintOf(await getWidget(sessionId, query))).toContain(NEW_SESSION);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['no account_id', '', /widget URL&#39;s query[^<]*account_id/],
+    ['an account_id that is not digits', 'account_id=abc', /widget URL&#39;s query[^<]*account_id/],
+    ['a return_url that is no http URL', `account_id=${ACCOUNT}&return_url=javascript%3Aalert(1)`, /widget URL&#39;s query[^<]*return_url/],
+    ['a parent_origin that is no origin', `account_id=${ACCOUNT}&parent_origin=shop.example`, /widget URL&#39;s query[^<]*parent_origin/],
+  ])('%s: the page says to fix the query, not to create a new session', async (_, query, hint) => {
+    const reply = await getWidget(await h.createSession(), query);
+
+    expectHtmlPage(reply, 400);
+    expect(hintOf(reply)).toMatch(hint);
+    expect(reply.text).not.toContain(NEW_SESSION);
+  });
+
+  it('a method other than GET or POST, and a body too large: the page says what to change in the request, not to create a new session', async () => {
+    const sessionId = await h.createSession();
+    const put = await h.request('PUT', widgetPath(sessionId), { token: null });
+    const large = await h.request('POST', widgetPath(sessionId), {
+      token: null,
+      body: `number=${'4'.repeat(1024 * 1024 + 1)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+
+    expect(hintOf(put)).toContain('GET (the form)');
+    expectHtmlPage(large, 400);
+    expect(large.text).toContain('data-code="invalid_json"');
+    expect(hintOf(large)).toContain('under 1 MB');
+    for (const reply of [put, large]) expect(reply.text).not.toContain(NEW_SESSION);
+  });
+
   it('a method other than GET or POST is 405 with Allow', async () => {
     const reply = await h.request('PUT', widgetPath(await h.createSession()), { token: null });
 
