@@ -83,7 +83,16 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async claim(key: string, inputHash: string, leaseMs: number): Promise<ClaimResult> {
     const claimId = randomUUID();
-    const held = await this.#command(() => this.#redis.idempotencyClaim(redisKey(key), `c:${claimId}:${inputHash}`, leaseMs));
+    let held: string | null;
+    try {
+      held = await this.#command(() => this.#redis.idempotencyClaim(redisKey(key), `c:${claimId}:${inputHash}`, leaseMs));
+    } catch (error) {
+      // A timed-out claim may still have run in Redis, its reply lost: left alone, it would hold
+      // the key for the whole lease and the caller's retry would wait for nobody. Free it, best
+      // effort: SETTLE deletes only this claim, and Redis runs it after the claim on the connection.
+      this.#redis.idempotencySettle(redisKey(key), `c:${claimId}:`, '', this.ttlMs).catch(() => undefined);
+      throw error;
+    }
     if (held === null) return { state: 'claimed', claimId };
     const parsed = parseValue(held);
     if (!parsed) throw this.#unavailable('an idempotency key holds a value this gateway cannot read');
