@@ -10,6 +10,11 @@ import type { Reply } from './http';
  * `frameAncestors`: which pages may frame it (any, unless the widget was told its parent's origin).
  */
 export function securityHeaders(nonce: string, formActionSources: string, frameAncestors = '*'): Record<string, string> {
+  // A source list is checked by its caller (widget.ts, SAFE_ORIGIN); one that could end a
+  // directive or start another is a bug, never a header.
+  for (const sources of [formActionSources, frameAncestors]) {
+    if (/[;,\r\n]/.test(sources)) throw new Error(`Not a CSP source list: ${JSON.stringify(sources)}`);
+  }
   return {
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action ${formActionSources}; frame-ancestors ${frameAncestors}; base-uri 'none'`,

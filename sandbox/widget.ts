@@ -154,8 +154,20 @@ function absoluteHttpUrlOf(query: URLSearchParams, name: 'return_url' | 'parent_
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new SandboxError(400, 'invalid_parameter', `Invalid value for ${name}: an absolute http or https URL.`);
   }
+  // Its origin goes into the Content-Security-Policy header (frame-ancestors, form-action), and the
+  // URL parser takes `;`, `,` or `'` in a host (`http://a;sandbox` would add a directive).
+  if (!SAFE_ORIGIN.test(url.origin)) {
+    throw new SandboxError(
+      400,
+      'invalid_parameter',
+      `Invalid value for ${name}: its host may hold only letters, digits, dots and hyphens (or be an IPv6 address in brackets), with an optional port.`,
+    );
+  }
   return url;
 }
+
+/** An http(s) origin that is safe in a CSP source list: a plain host name or IP, an optional port. */
+const SAFE_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?$/;
 
 /**
  * The completion body (completion.ts) from the form: empty fields are absent, so that the

@@ -455,6 +455,34 @@ describe('what the outcome page tells an embedding page', () => {
     expect((await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.status).toBe('created');
   });
 
+  it.each<[string, string]>([
+    ['parent_origin', 'http://a;sandbox'],
+    ['parent_origin', 'http://a,b'],
+    ['parent_origin', "http://a'b"],
+    ['parent_origin', 'http://a%3Bb'],
+    ['return_url', 'http://a;sandbox/done'],
+    ['return_url', "https://shop'x.example/done"],
+  ])('%s %s: a host the CSP header cannot hold is refused (400), and no header carries it', async (name, value) => {
+    const sessionId = await h.createSession();
+    const query = `account_id=${ACCOUNT}&${name}=${encodeURIComponent(value)}`;
+
+    for (const reply of [await getWidget(sessionId, query), await postWidget(sessionId, card('4242424242424242').form, query)]) {
+      expectHtmlPage(reply, 400);
+      expect(reply.text).toContain(`Invalid value for ${name}: its host may hold only letters, digits, dots and hyphens`);
+      const csp = String(reply.headers['content-security-policy']);
+      expect(csp).not.toMatch(/sandbox|\ba[;,']|script-src \*/);
+      expect(csp.split(';').map((d) => d.trim().split(' ')[0])).toEqual(['default-src', 'style-src', 'script-src', 'form-action', 'frame-ancestors', 'base-uri']);
+    }
+    expect((await h.zoho('GET', `paymentmethodsessions/${sessionId}`)).json().payment_method_session.status).toBe('created');
+  });
+
+  it.each(['http://127.0.0.1:4020', 'http://[::1]:4020', 'https://shop-1.example'])('parent_origin %s (a host name or an IP, with a port) is taken', async (origin) => {
+    const reply = await getWidget(await h.createSession(), `account_id=${ACCOUNT}&parent_origin=${encodeURIComponent(origin)}`);
+
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-security-policy']).toContain(`frame-ancestors ${origin};`);
+  });
+
   it('declined: status failed, no payment method id', async () => {
     const sessionId = await h.createSession();
 
