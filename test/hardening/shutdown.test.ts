@@ -336,7 +336,7 @@ describe('SIGTERM with operations in flight', () => {
   test("a keyed create whose client left is still in flight: the drain waits for its Zoho write, its record and its audit line before exiting", async () => {
     const gateway = await startGatewayOnSandbox({ SHUTDOWN_GRACE_MS: '10000', ZOHO_TIMEOUT_MS: '10000' });
     await control('POST', '/__sandbox/reset', {});
-    const LATENCY_MS = 1_500;
+    const LATENCY_MS = 2_500;
     await control('POST', '/__sandbox/faults', { endpoint: 'createPaymentMethodSession', type: 'latency', latency_ms: LATENCY_MS, count: 1 });
     const body = JSON.stringify({
       query: 'mutation Create($input: CreatePaymentMethodSessionInput!) { createPaymentMethodSession(input: $input) { paymentMethodSession { id } } }',
@@ -359,8 +359,10 @@ describe('SIGTERM with operations in flight', () => {
     const ended = await gateway.exited;
 
     expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
-    // It exited after Zoho's reply, not at once with the create cut under it...
-    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(LATENCY_MS - 500);
+    // It exited after Zoho's reply, not at once with the create cut under it (the latency runs
+    // from the request's arrival at the sandbox, a moment before sentAt: a margin of 1 s, with a
+    // latency of 2.5 s so that the bound stays well above an exit at once)...
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(LATENCY_MS - 1000);
     const { requests } = await control<{ requests: Array<Record<string, unknown>> }>('GET', '/__sandbox/requests');
     expect(requests.map(({ endpoint, status }) => ({ endpoint, status }))).toEqual([{ endpoint: 'createPaymentMethodSession', status: 200 }]);
     // ...and the operation finished its work: recorded, and audited as created.
