@@ -4,6 +4,7 @@
  * a script runs only with the page's nonce), no sniffing, no referrer, no caching.
  */
 import type { Reply } from './http';
+import type { ListedInstrument } from './instruments';
 
 /**
  * `formActionSources`: where the page's forms may post (and be redirected after posting);
@@ -63,4 +64,10 @@ const STYLE = `
 /** Text for HTML (element content and quoted attribute values). */
 export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The test instruments as a table (the widget's and the index's), every cell escaped. */
+export function instrumentTable(list: readonly ListedInstrument[], numberHeading: string, id?: string): string {
+  const rows = list.map((item) => `<tr><td><code>${esc(item.number)}</code></td><td>${esc(item.outcome)}</td></tr>`).join('');
+  return `<table${id ? ` id="${esc(id)}"` : ''}><thead><tr><th>${esc(numberHeading)}</th><th>outcome</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

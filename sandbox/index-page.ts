@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { CONTROL_ROUTES } from './control-api';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_TOKENS } from './fixtures';
-import { esc, page } from './html';
+import { esc, instrumentTable, page } from './html';
 import { success, type Reply } from './http';
 import { TEST_ROUTING_NUMBER, listTestInstruments } from './instruments';
 import type { SandboxStore } from './store';
@@ -72,8 +72,6 @@ export function handleIndex(store: SandboxStore, accept: string | undefined): Re
     });
     return { ...reply, headers: { vary: 'Accept' } };
   }
-  const instrumentRows = (list: ReadonlyArray<{ number: string; outcome: string }>) =>
-    list.map((item) => `<tr><td><code>${esc(item.number)}</code></td><td>${esc(item.outcome)}</td></tr>`).join('');
   const main = `
 <main class="wide">
   <h1>Zoho Payments sandbox</h1>
@@ -99,10 +97,10 @@ export function handleIndex(store: SandboxStore, accept: string | undefined): Re
       .join('')}</tbody>
   </table>
   <h2>Test cards</h2>
-  <table id="test-cards"><thead><tr><th>number</th><th>outcome</th></tr></thead><tbody>${instrumentRows(instruments.cards)}</tbody></table>
+  ${instrumentTable(instruments.cards, 'number', 'test-cards')}
   <p class="muted">Any other number that passes the Luhn check is saved, active. Expiry defaults to 12 and three years ahead.</p>
   <h2>Test bank accounts (routing number <code>${TEST_ROUTING_NUMBER}</code>, or any valid one)</h2>
-  <table id="test-bank-accounts"><thead><tr><th>account number</th><th>outcome</th></tr></thead><tbody>${instrumentRows(instruments.bank_accounts)}</tbody></table>
+  ${instrumentTable(instruments.bank_accounts, 'account number', 'test-bank-accounts')}
 </main>`;
   const reply = page(200, 'Control API', main, randomBytes(16).toString('base64'), "'none'");
   return { ...reply, headers: { ...reply.headers, vary: 'Accept' } };

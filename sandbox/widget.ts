@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { completeSession } from './completion';
 import { accountOf } from './control-api';
 import { SandboxError } from './errors';
-import { esc, page, securityHeaders } from './html';
+import { esc, instrumentTable, page, securityHeaders } from './html';
 import type { Reply } from './http';
 import { TEST_ROUTING_NUMBER, listTestInstruments } from './instruments';
 import type { SandboxStore, StoredSession } from './store';
@@ -243,10 +243,7 @@ function formPage(context: PageContext, form: URLSearchParams, error: SandboxErr
   </form>
   <details${error ? '' : ' open'}>
     <summary>${kind === 'card' ? 'Test cards' : `Test bank accounts (routing number ${TEST_ROUTING_NUMBER})`}</summary>
-    <table>
-      <thead><tr><th>number</th><th>outcome</th></tr></thead>
-      <tbody>${listed.map((item) => `<tr><td><code>${item.number}</code></td><td>${esc(item.outcome)}</td></tr>`).join('')}</tbody>
-    </table>
+    ${instrumentTable(listed, 'number')}
   </details>
 </main>`;
   return page(error ? 400 : 200, kind === 'card' ? 'Save a card' : 'Save a bank account', body, context.nonce, formAction(context.returnUrl), context.parentOrigin);

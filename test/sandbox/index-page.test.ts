@@ -6,6 +6,7 @@
  * `url_not_found` exactly when the index does not list it.
  */
 import { CONTROL_ROUTES } from '../../sandbox/control-api';
+import { instrumentTable } from '../../sandbox/html';
 import { listTestInstruments } from '../../sandbox/instruments';
 import { WIDGET_ROUTES } from '../../sandbox/widget';
 import { ACCOUNT, FIXTURE_OPEN_SESSION, useSandbox, type Json } from './harness';
@@ -57,6 +58,22 @@ describe('GET /__sandbox/ for a browser: HTML', () => {
     expect(rows).toEqual((json.routes as Json[]).map((r) => `${r.method} ${r.path}`));
     const { cards, bank_accounts: accounts } = listTestInstruments();
     for (const item of [...cards, ...accounts]) expect(reply.text).toContain(`<code>${item.number}</code>`);
+  });
+
+  it('the test instruments are the same table as the widget\'s (one helper), every cell escaped', async () => {
+    const html = (await index(BROWSER_ACCEPT)).text;
+    const widget = (await h.request('GET', `/__sandbox/paymentmethodsessions/${FIXTURE_OPEN_SESSION}/widget?account_id=${ACCOUNT}`, { token: null })).text;
+    const bankWidget = (await h.request('GET', `/__sandbox/paymentmethodsessions/${FIXTURE_OPEN_SESSION}/widget?account_id=${ACCOUNT}&method=ach_debit`, { token: null })).text;
+    const tbodyOf = (text: string, after: string) => /<tbody>(.*?)<\/tbody>/.exec(text.slice(text.indexOf(after)))?.[1];
+    const { cards, bank_accounts: accounts } = listTestInstruments();
+
+    expect(html).toContain(instrumentTable(cards, 'number', 'test-cards'));
+    expect(html).toContain(instrumentTable(accounts, 'account number', 'test-bank-accounts'));
+    expect(tbodyOf(widget, '<summary>Test cards')).toBe(tbodyOf(html, 'id="test-cards"'));
+    expect(tbodyOf(bankWidget, '<summary>Test bank accounts')).toBe(tbodyOf(html, 'id="test-bank-accounts"'));
+    expect(instrumentTable([{ number: '<b>1</b>', outcome: '"&' }], '<i>', 'x"y')).toBe(
+      '<table id="x&#34;y"><thead><tr><th>&#60;i&#62;</th><th>outcome</th></tr></thead><tbody><tr><td><code>&#60;b&#62;1&#60;/b&#62;</code></td><td>&#34;&#38;</td></tr></tbody></table>',
+    );
   });
 
   it('links the widget of every open session, and the link opens it', async () => {
