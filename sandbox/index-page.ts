@@ -51,6 +51,20 @@ const HOW_TO_OPEN_THE_WIDGET =
   '/__sandbox/paymentmethodsessions/{id}/widget?account_id={account id} in a browser or an iframe: the customer enters a test ' +
   'card or bank account, and a framed widget posts {source: "zoho-sandbox-widget", sessionId, status} to its parent.';
 
+interface Negotiation {
+  mediaType(available: string[]): string | undefined;
+}
+// negotiator, as src/http/explorer.ts decides its landing page (it ships no types).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Negotiator = require('negotiator') as new (request: { headers: Record<string, string | undefined> }) => Negotiation;
+
+/**
+ * HTML when the client prefers it to JSON by the Accept header's q-values (`text/html;q=0` is a
+ * refusal, not a request); JSON first, so `*\/*` and no Accept at all get JSON.
+ */
+export const prefersHtml = (accept: string | undefined): boolean =>
+  !!accept && new Negotiator({ headers: { accept } }).mediaType(['application/json', 'text/html']) === 'text/html';
+
 export function handleIndex(store: SandboxStore, accept: string | undefined): Reply {
   const routes = listedRoutes();
   const instruments = listTestInstruments();
@@ -63,7 +77,7 @@ export function handleIndex(store: SandboxStore, accept: string | undefined): Re
     account_id: SANDBOX_ACCOUNT_ID,
     tokens: Object.entries(SANDBOX_TOKENS).map(([token, scopes]) => ({ token, scopes: scopes.map((s) => `ZohoPay.paymentmethods.${s}`) })),
   };
-  if (!/\btext\/html\b/i.test(accept ?? '')) {
+  if (!prefersHtml(accept)) {
     const reply = success({
       routes,
       widget: { path: WIDGET_ROUTES[0].path, how: HOW_TO_OPEN_THE_WIDGET, open_sessions: openSessions },

@@ -40,12 +40,26 @@ describe('GET /__sandbox/ for a client: JSON', () => {
     expect(body.credentials.tokens.map((t: Json) => t.token)).toEqual(['sandbox_full', 'sandbox_read']);
   });
 
+  it.each(['text/html;q=0', 'application/json, text/html;q=0.5', 'text/html;q=0, */*'])(
+    'Accept %s: JSON, as negotiated by q-values (text/html named is not text/html preferred)',
+    async (accept) => {
+      const reply = await index(accept);
+
+      expect(reply.headers['content-type']).toMatch(/^application\/json/);
+      expect(reply.json().code).toBe(0);
+    },
+  );
+
   it('/__sandbox without the slash is the same index', async () => {
     expect((await index(undefined, '/__sandbox')).json()).toEqual((await index()).json());
   });
 });
 
 describe('GET /__sandbox/ for a browser: HTML', () => {
+  it.each(['text/html', 'application/json;q=0.5, text/html', 'TEXT/HTML'])('Accept %s: HTML', async (accept) => {
+    expect((await index(accept)).headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+
   it('lists every route and every test instrument, with no external resource', async () => {
     const reply = await index(BROWSER_ACCEPT);
 
