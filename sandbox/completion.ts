@@ -14,6 +14,7 @@ import {
   normalizeCardNumber,
   passesAbaChecksum,
   passesLuhn,
+  TEST_ROUTING_NUMBER,
 } from './instruments';
 import { cardExpired, type SandboxStore, type StoredPaymentMethod, type StoredSession } from './store';
 import { billingAddressBody } from './zoho-api';
@@ -109,7 +110,7 @@ function paymentMethodFrom(
   }
   const ach = body.ach_debit as NonNullable<typeof body.ach_debit>;
   if (!passesAbaChecksum(ach.routing_number)) {
-    throw invalidParameter('ach_debit.routing_number', 'a 9-digit ABA routing number such as 110000000');
+    throw invalidParameter('ach_debit.routing_number', `a 9-digit ABA routing number such as ${TEST_ROUTING_NUMBER}`);
   }
   const accountNumber = ach.account_number.replace(/[\s-]/g, '');
   if (!/^\d{4,17}$/.test(accountNumber)) throw invalidParameter('ach_debit.account_number', '4 to 17 digits');

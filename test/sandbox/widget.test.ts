@@ -9,7 +9,7 @@
  * - the outcome page tells a framing page what happened (status and ids only), and return_url
  *   gives a redirect flow.
  */
-import { listTestInstruments } from '../../sandbox/instruments';
+import { TEST_ROUTING_NUMBER, listTestInstruments } from '../../sandbox/instruments';
 import {
   ACCOUNT,
   ADA,
@@ -248,6 +248,7 @@ describe('a mistake in the form', () => {
 
     expectHtmlPage(reply, 400);
     expect(reply.text).toMatch(new RegExp(`id="f-${field}-error">[^<]*${message.source}`));
+    if (field === 'routing_number') expect(reply.text).toContain(`such as ${TEST_ROUTING_NUMBER}`);
     expect(reply.text).not.toContain(form['account_number']);
     expect(reply.text).not.toMatch(/name="account_number"[^>]*value=/);
   });
