@@ -179,6 +179,7 @@ test('the scale-out pass: each operation on 2 replicas sharing Redis and 2 in me
       expect(run?.requests).toBeGreaterThan(0);
       expect(run?.upstreamCalls).toBeGreaterThanOrEqual(run?.requests ?? Infinity);
       // Both replicas answered (a p50 each).
+      expect(run?.replicaP50Ms).toHaveLength(replicas);
       expect(run?.replicaP50Ms.every((p50) => p50 > 0)).toBe(true);
     }
     // The replicas in memory send Redis nothing; those with it at least one script (the budget's draw) per reply.
