@@ -52,6 +52,11 @@ afterAll(async () => {
   await embedded?.sandbox.close();
 });
 
+// Each test starts from the sandbox's fixtures: the example mutations a test runs change its state.
+beforeEach(() => {
+  embedded.sandbox.reset();
+});
+
 afterEach(async () => {
   for (const watched of opened.splice(0)) await watched.context.close();
 });
