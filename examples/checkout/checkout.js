@@ -33,28 +33,50 @@ const READ_SESSION = `query PaymentMethodSession($id: ID!) {
 const WIDGET_SOURCE = 'zoho-sandbox-widget';
 
 const $ = (id) => document.getElementById(id);
-const config = await (await fetch('/config.json')).json();
-const sandboxOrigin = new URL(config.sandboxUrl).origin;
+
+/** Where the gateway and the sandbox are (serve.ts); undefined, with what to do shown, when it cannot be read. */
+async function loadConfig() {
+  try {
+    const response = await fetch('/config.json');
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return await response.json();
+  } catch (error) {
+    show('form-error', `Cannot read /config.json (${error.message}): serve this page with \`npm run checkout\` (examples/checkout/serve.ts) and reload it.`);
+    return undefined;
+  }
+}
+
+const config = await loadConfig();
+// Without a config the button stays disabled and no message is heard: the page has said why.
+const sandboxOrigin = config ? new URL(config.sandboxUrl).origin : undefined;
 /** The session whose widget is open; a message about any other is ignored. */
 let currentSession;
 
-$('gateway-url').textContent = config.gatewayUrl;
-$('token').value = config.token;
-$('account-id').value = config.accountId;
-$('customer-id').value = config.customerId;
-$('start-button').disabled = false;
+if (config) {
+  $('gateway-url').textContent = config.gatewayUrl;
+  $('token').value = config.token;
+  $('account-id').value = config.accountId;
+  $('customer-id').value = config.customerId;
+  $('start-button').disabled = false;
+}
 
 /** One GraphQL operation with the caller's headers; GraphQL errors become an Error with their codes. */
 async function graphql(query, variables) {
-  const response = await fetch(config.gatewayUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Zoho-oauthtoken ${$('token').value.trim()}`,
-      'x-zoho-account-id': $('account-id').value.trim(),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
+  let response;
+  try {
+    response = await fetch(config.gatewayUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Zoho-oauthtoken ${$('token').value.trim()}`,
+        'x-zoho-account-id': $('account-id').value.trim(),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch {
+    // fetch says only "Failed to fetch" for a gateway that is down and for a CORS refusal alike.
+    throw new Error(`Cannot reach the gateway at ${config.gatewayUrl}: is \`npm start\` running, and does CORS_ORIGINS allow ${window.location.origin}?`);
+  }
   const body = await response.json().catch(() => undefined);
   if (!body) throw new Error(`The gateway answered HTTP ${response.status} without a GraphQL reply.`);
   if (body.errors?.length) {
@@ -114,7 +136,7 @@ function openWidget(sessionId) {
 
 window.addEventListener('message', async (event) => {
   // Only the sandbox's widget may say a session is done, and only about the session it shows.
-  if (event.origin !== sandboxOrigin || event.source !== $('widget').contentWindow) return;
+  if (!sandboxOrigin || event.origin !== sandboxOrigin || event.source !== $('widget').contentWindow) return;
   const data = event.data;
   if (!data || data.source !== WIDGET_SOURCE || data.sessionId !== currentSession) return;
   try {

@@ -1,7 +1,8 @@
 /**
  * `npm run checkout`: serves the example checkout page (index.html, checkout.js, checkout.css in
  * this folder) on its own origin, as a frontend team's app would be, plus `/config.json` with
- * where the gateway and the sandbox are. No bundler and no dependency: node:http and the files.
+ * where the gateway and the sandbox are. No bundler and no dependency: node:http, the files, and
+ * the sandbox's test credentials (sandbox/fixtures.ts, sandbox/embedded.ts).
  *
  *   CHECKOUT_PORT  4020
  *   GATEWAY_URL    http://localhost:4000/graphql   (npm start)
@@ -13,6 +14,8 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { SANDBOX_TOKEN } from '../../sandbox/embedded';
+import { DEFAULT_FIXTURES, SANDBOX_ACCOUNT_ID } from '../../sandbox/fixtures';
 
 export interface CheckoutOptions {
   /** 0 picks a free port (default 4020). */
@@ -30,8 +33,12 @@ export interface CheckoutServer {
   close: () => Promise<void>;
 }
 
-/** The sandbox's public test credentials and fixture customer (sandbox/README.md), shown editable in the page. */
-const PAGE_DEFAULTS = { token: 'sandbox_full', accountId: '1000000001', customerId: '1987000000724207' };
+/** The sandbox's public test credentials and first fixture customer (sandbox/README.md), shown editable in the page. */
+const PAGE_DEFAULTS = {
+  token: SANDBOX_TOKEN,
+  accountId: SANDBOX_ACCOUNT_ID,
+  customerId: DEFAULT_FIXTURES.customers?.[0]?.customer_id ?? '',
+};
 
 const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },

@@ -10,6 +10,8 @@
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import nock from 'nock';
 import { startCheckoutServer, type CheckoutServer } from '../../examples/checkout/serve';
+import { SANDBOX_TOKEN } from '../../sandbox/embedded';
+import { DEFAULT_FIXTURES, SANDBOX_ACCOUNT_ID } from '../../sandbox/fixtures';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { createLogger } from '../../src/observability/logger';
 import type { Gateway } from '../../src/server';
@@ -206,6 +208,71 @@ describe('the example checkout in Chromium', () => {
     expect(await error.textContent()).toMatch(/customer/i);
     expect(await page.getByLabel('Customer id').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#widget-section').isHidden()).toBe(true);
+  });
+});
+
+describe('the checkout says what to do when it cannot start', () => {
+  /** The port of a server that was just closed: nothing listens there. */
+  async function closedPort(): Promise<number> {
+    const probe = await startCheckoutServer({ port: 0 });
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    return port;
+  }
+
+  it('a gateway that is down: the message names the gateway, `npm start` and CORS_ORIGINS, not "Failed to fetch"', async () => {
+    const watchedPage = started(watched, 'the page');
+    const deadGateway = `http://127.0.0.1:${await closedPort()}/graphql`;
+    const offline = await startCheckoutServer({ port: 0, gatewayUrl: deadGateway, sandboxUrl: started(sandbox, 'the sandbox').origin });
+    try {
+      await watchedPage.page.goto(offline.url);
+      await watchedPage.page.locator('#start-button:enabled').click();
+
+      const error = watchedPage.page.locator('#form-error:not([hidden])');
+      await error.waitFor();
+      expect(await error.textContent()).toBe(
+        `Cannot reach the gateway at ${deadGateway}: is \`npm start\` running, and does CORS_ORIGINS allow ${offline.url}?`,
+      );
+      expect(await watchedPage.page.locator('#widget-section').isHidden()).toBe(true);
+      expect(await watchedPage.page.locator('#start-button').isEnabled()).toBe(true);
+    } finally {
+      await offline.close();
+    }
+    // The refused requests went to the dead gateway and the other checkout only; Chromium logs the refusal.
+    const allowed = new Set([new URL(deadGateway).origin, offline.url]);
+    expect(watchedPage.requests.filter((r) => !allowed.has(new URL(r.url).origin))).toEqual([]);
+    watchedPage.requests.length = 0;
+    expect(watchedPage.pageErrors.every((e) => e.includes('ERR_CONNECTION_REFUSED'))).toBe(true);
+    watchedPage.pageErrors.length = 0;
+  });
+
+  it('a /config.json that cannot be read: the message says to serve the page with `npm run checkout`, and the button stays disabled', async () => {
+    const { page, pageErrors } = started(watched, 'the page');
+    await page.route('**/config.json', (route) => route.fulfill({ status: 500, body: 'no' }));
+
+    await page.goto(started(checkout, 'the checkout').url);
+
+    const error = page.locator('#form-error:not([hidden])');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('Cannot read /config.json (HTTP 500): serve this page with `npm run checkout` (examples/checkout/serve.ts) and reload it.');
+    expect(await page.locator('#start-button').isDisabled()).toBe(true);
+    expect(pageErrors).toEqual(['Failed to load resource: the server responded with a status of 500 (Internal Server Error)']);
+    pageErrors.length = 0;
+  });
+});
+
+describe('the checkout server', () => {
+  it('/config.json gives the sandbox\'s test credentials and first fixture customer, from the sandbox\'s own constants', async () => {
+    const reply = await fetch(`${started(checkout, 'the checkout').url}/config.json`);
+
+    expect(await reply.json()).toEqual({
+      gatewayUrl: started(gateway, 'the gateway').url,
+      sandboxUrl: started(sandbox, 'the sandbox').origin,
+      token: SANDBOX_TOKEN,
+      accountId: SANDBOX_ACCOUNT_ID,
+      customerId: DEFAULT_FIXTURES.customers?.[0]?.customer_id,
+    });
+    expect([SANDBOX_TOKEN, SANDBOX_ACCOUNT_ID, DEFAULT_FIXTURES.customers?.[0]?.customer_id]).toEqual(['sandbox_full', ACCOUNT, '1987000000724207']);
   });
 });
 
