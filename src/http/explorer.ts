@@ -28,6 +28,8 @@ export interface ExplorerOptions {
    * test credentials; placeholders (PLACEHOLDER_HEADERS) when unset.
    */
   headers?: Record<string, string>;
+  /** Where the example operations are read from (default: this checkout's examples/operations/). */
+  examplesDir?: string;
 }
 
 /** What the headers editor holds when the gateway is not on the embedded sandbox. */
@@ -120,7 +122,14 @@ function exampleTabs(headers: string, dir = EXAMPLES_DIR): Array<{ query: string
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     .map((name) => {
       const variablesFile = path.join(dir, `${name}.variables.json`);
-      const variables = existsSync(variablesFile) ? JSON.stringify(JSON.parse(readFileSync(variablesFile, 'utf8')), null, 2) : '{}';
+      let variables = '{}';
+      if (existsSync(variablesFile)) {
+        try {
+          variables = JSON.stringify(JSON.parse(readFileSync(variablesFile, 'utf8')), null, 2);
+        } catch (error) {
+          throw new Error(`${variablesFile} is not valid JSON (${(error as Error).message}): fix it or delete it, then reload`);
+        }
+      }
       return { query: readFileSync(path.join(dir, `${name}.graphql`), 'utf8'), variables, headers };
     });
 }
@@ -130,7 +139,7 @@ function render(options: ExplorerOptions): Page {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { renderGraphiQL } = require('@graphql-yoga/render-graphiql') as typeof import('@graphql-yoga/render-graphiql');
   const headers = JSON.stringify(options.headers ?? PLACEHOLDER_HEADERS, null, 2);
-  const tabs = exampleTabs(headers);
+  const tabs = exampleTabs(headers, options.examplesDir ?? EXAMPLES_DIR);
   const graphiql = {
     title: PAGE_TITLE,
     headers,
@@ -195,7 +204,16 @@ export function createExplorer(options: ExplorerOptions = {}): Explorer {
   return {
     wants: prefersHtml,
     serve(req, res, headers) {
-      const served = page();
+      let served: Page;
+      try {
+        served = page();
+      } catch (error) {
+        // A broken example file must not take the gateway down: the page says what to fix.
+        const body = `The explorer could not be built: ${(error as Error).message}\n`;
+        res.writeHead(500, [...headers, 'content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store']);
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
       const gzipped = new Negotiator({ headers: req.headers }).encoding(['gzip', 'identity']) === 'gzip';
       headers.push(
         'cache-control',

@@ -11,8 +11,9 @@
  * can close its <script>; and that production serves no explorer and never loads its 9 MB module.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import nock from 'nock';
@@ -236,4 +237,21 @@ test('without the sandbox the headers editor holds placeholders; no string given
   expect(JSON.parse(graphiqlOptions(page).headers)).toEqual({ 'X-Note': hostile });
   expect(page).not.toContain(hostile);
   expect(page.match(/<\/script>/g)).toHaveLength(2);
+});
+
+test('a broken example file does not take the gateway down: the page is a 500 that names the file and says what to do, and GraphQL goes on', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'explorer-examples-'));
+  try {
+    writeFileSync(path.join(dir, 'PaymentMethod.graphql'), readFileSync(path.join(EXAMPLES, 'PaymentMethod.graphql'), 'utf8'));
+    writeFileSync(path.join(dir, 'PaymentMethod.variables.json'), '{"id": "1",}');
+    const gw = await gateway('test', { explorer: { examplesDir: dir } });
+    const broken = await request(gw.url, BROWSER);
+    expect(broken.status).toBe(500);
+    expect(broken.body.toString()).toContain(`${path.join(dir, 'PaymentMethod.variables.json')} is not valid JSON`);
+    expect(broken.body.toString()).toContain('fix it or delete it');
+    const post = await request(gw.url, { 'content-type': 'application/json' }, 'POST', JSON.stringify({ query: '{ __typename }' }));
+    expect(JSON.parse(post.body.toString())).toEqual({ data: { __typename: 'Query' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
