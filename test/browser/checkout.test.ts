@@ -130,6 +130,25 @@ describe('the example checkout in Chromium', () => {
     expect(graphqlCalls).toHaveLength(2);
   });
 
+  it('the frame reloaded after the card was saved: the widget shows the outcome again and tells the checkout, which reads the session again', async () => {
+    const { page } = started(watched, 'the page');
+    const { frame } = await startCheckout(page);
+    await frame.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await frame.getByRole('button', { name: 'Save card' }).click();
+    expect(await resultOf(page)).toMatchObject({ status: 'SUCCEEDED', last4: '4242' });
+    const graphqlCalls = () => started(watched, 'the page').requests.filter((r) => r.url === started(gateway, 'the gateway').url && r.method === 'POST');
+    expect(graphqlCalls()).toHaveLength(2);
+
+    const readAgain = page.waitForResponse((r) => r.url() === started(gateway, 'the gateway').url && r.request().method() === 'POST');
+    await page.evaluate("(() => { const widget = document.getElementById('widget'); widget.src = widget.src; })()");
+
+    expect((await readAgain).status()).toBe(200);
+    expect(graphqlCalls()).toHaveLength(3);
+    expect(await frame.locator('#outcome').textContent()).toBe('Card ending 4242 saved');
+    expect(await resultOf(page)).toMatchObject({ status: 'SUCCEEDED', last4: '4242', title: 'Saved: card ending 4242' });
+    expect(await frame.locator('form').count()).toBe(0);
+  });
+
   it('an ACH account: the widget\'s bank form, saved, and shown with its last four digits', async () => {
     const { page } = started(watched, 'the page');
     const { frame, sessionId } = await startCheckout(page);
