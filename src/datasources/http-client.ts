@@ -26,7 +26,7 @@ export interface ZohoHttpClientOptions {
   baseURL: string;
   /** Sockets per origin (the keep-alive pool's size); calls past it wait for a free socket. */
   maxSockets: number;
-  /** Largest reply body accepted, in bytes. Default 1 MiB (contract.md, "Limits"). */
+  /** Largest reply body accepted, in bytes. Default 1 MiB (docs/api.md, "Limits"). */
   maxBodyBytes?: number;
   /** How long a pooled socket may sit idle before the client closes it. Default 4 s. */
   freeSocketTimeoutMs?: number;

@@ -1,5 +1,5 @@
 /**
- * The gateway's own budget of calls to Zoho (contract.md, ZOHO_RATE_LIMIT_PER_MINUTE), drawn by
+ * The gateway's own budget of calls to Zoho (docs/operations.md, "Rate budget"), drawn by
  * the upstream policy before each attempt it sends (retries included: Zoho counts each one).
  *
  * - A call whose token Zoho has accepted for its account (AcceptedTokens, by caller key) draws

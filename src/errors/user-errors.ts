@@ -8,7 +8,7 @@ import { GraphQLError } from 'graphql';
 import { errorCodeOf } from './codes';
 import type { UserError, UserErrorCode } from '../generated/graphql';
 
-/** Zoho error codes (contract.md, Errors) that mean the input is wrong in a known way. */
+/** Zoho error codes (docs/api.md, "Error codes") that mean the input is wrong in a known way. */
 const KNOWN_INVALID_CODES = new Set([
   'invalid_payment_session',
   'customer_max_payment_methods',

@@ -1,5 +1,5 @@
 /**
- * The admin listener (ADMIN_PORT, contract.md "Running it"): `/metrics` (Prometheus), and
+ * The admin listener (ADMIN_PORT, docs/operations.md): `/metrics` (Prometheus), and
  * `/healthz` and `/readyz` as on the gateway's port, for probes that stay off the public port.
  * `/metrics` is served here only: what it shows (traffic, error rates, circuits) is for the
  * operator, not for callers. It binds HOST like the gateway's port, so keep it unreachable from

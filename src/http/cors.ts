@@ -1,5 +1,5 @@
 /**
- * CORS for `/graphql` (contract.md, "Running it": CORS_ORIGINS): which browser origins may call
+ * CORS for `/graphql` (README.md, Configuration: CORS_ORIGINS): which browser origins may call
  * the gateway. `*` allows any; a list allows exactly those origins, echoed back with
  * `Vary: Origin` (the reply depends on the Origin header, so caches must key on it); an empty
  * list allows none (no CORS header at all: a browser on another origin cannot read a reply).

@@ -1,5 +1,5 @@
 /**
- * The drain (contract.md, "Running it"), what SIGTERM starts:
+ * The drain (docs/operations.md), what SIGTERM starts:
  * 1. `/readyz` answers 503 at once, on both listeners, so load balancers take the gateway out;
  * 2. it keeps serving, new connections and kept-alive ones alike, for SHUTDOWN_DELAY_MS: the
  *    time balancers take to notice and stop sending (a request they still send is served);

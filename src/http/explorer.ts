@@ -1,6 +1,6 @@
 /**
  * The explorer: GraphiQL, served by the gateway itself to a browser's `GET /graphql` outside
- * production (contract.md, "For frontend teams").
+ * production (README.md, "For frontend teams").
  *
  * Why not Apollo Sandbox: it loads from Apollo's CDN, so offline (an air-gapped machine, a
  * locked-down network, a plane) the page is blank. `@graphql-yoga/render-graphiql` inlines

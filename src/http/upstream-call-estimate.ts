@@ -1,6 +1,6 @@
 /**
  * Refuses, before any Zoho call, an operation whose document and variables already show more
- * upstream calls than ZOHO_MAX_CALLS_PER_OPERATION allows (contract.md, "Limits"): the sum over
+ * upstream calls than ZOHO_MAX_CALLS_PER_OPERATION allows (docs/api.md, "Limits"): the sum over
  * its root fields, every alias and fragment included, of what each one calls by itself. What only
  * execution shows (a session's payment method, a reply that needs a second read) is left to the
  * OperationGuard at run time; this check only spares Zoho and the caller an operation that could

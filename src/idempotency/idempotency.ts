@@ -1,5 +1,5 @@
 /**
- * Idempotent mutations (contract.md, "Additions of 2026-12"; README.md, "Idempotent mutations").
+ * Idempotent mutations (README.md, "Idempotent mutations").
  *
  * A mutation with an `idempotencyKey` claims the key in the gateway's store (store.ts) before it
  * sends Zoho anything, then records what came of it:

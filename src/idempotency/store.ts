@@ -14,7 +14,7 @@
  * idempotency.ts).
  */
 
-/** How long a completed record is kept (contract.md: "within 24 hours"). */
+/** How long a completed record is kept (docs/api.md: "within 24 hours" of the first call). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** A user error as a record keeps it: its code and input path, never its message (which may quote Zoho). */

@@ -26,7 +26,7 @@ export const Mutation: MutationResolvers = {
             customer_id: valid.value.customerId,
             ...(valid.value.description !== undefined && { description: valid.value.description }),
           });
-          // Zoho's create reply carries no status: a new session is CREATED (contract.md).
+          // Zoho's create reply carries no status: a new session is CREATED (the public contract, docs/api.md).
           return { paymentMethodSession: { ...session, status: session.status ?? 'created' }, userErrors: [] };
         } catch (error) {
           return { paymentMethodSession: null, userErrors: [userErrorOrThrow(error, ['input', 'customerId'])] };
