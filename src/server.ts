@@ -182,8 +182,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDependen
   const metrics = deps.metrics ?? new GatewayMetrics();
   // One connection per gateway, shared by every use; the gateway starts even when Redis is down.
   const redis = config.redis && (await connectRedis(config.redis, { logger, metrics }));
-  // The shared client already prefixes every key with REDIS_KEY_PREFIX: the budget adds none of its own.
-  const budgetRedis = deps.rateBudgetRedis ?? (redis ? { client: redis.client, keyPrefix: '' } : undefined);
+  const budgetRedis = deps.rateBudgetRedis ?? (redis && { client: redis.client });
   const rateBudget = createRateBudget({
     ...config.zoho.rateBudget,
     logger,

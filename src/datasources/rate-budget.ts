@@ -48,15 +48,13 @@ export interface RateBudgetLimits {
 /** Zoho's published limit (600 requests a minute per account), and a tenth of it for unverified tokens. */
 export const DEFAULT_RATE_BUDGET: RateBudgetLimits = { perMinute: 600, unverifiedPerMinute: 60 };
 
-/** The prefix of the budget's Redis keys unless the gateway sets its own (REDIS_KEY_PREFIX). */
-export const DEFAULT_KEY_PREFIX = 'zoho-gateway:';
 /** How long a draw waits for Redis before the per-process budget answers it. */
 export const DEFAULT_REDIS_TIMEOUT_MS = 250;
 
 export interface RateBudgetOptions extends RateBudgetLimits {
   /** Shared by every replica when given (the gateway's one client: no offline queue, a short command timeout). */
   redis?: Redis;
-  /** Prepended to every Redis key (default `zoho-gateway:`). */
+  /** Prepended to the budget's Redis keys (default none: the gateway's client already adds REDIS_KEY_PREFIX to every key). */
   keyPrefix?: string;
   /** How long a draw waits for Redis, in ms, before the per-process budget answers. */
   redisTimeoutMs?: number;
@@ -118,7 +116,7 @@ export class RateBudget {
 
   constructor(options: RateBudgetOptions) {
     const { redis, logger } = options;
-    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    const keyPrefix = options.keyPrefix ?? '';
     this.#accepted = options.acceptedTokens ?? new AcceptedTokens();
     this.#logger = logger;
     this.#shared = redis !== undefined;
