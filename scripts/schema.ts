@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildSchema } from '../src/schema';
 import { CLIENT_SCHEMA_FILE, currentClientSchemaSdl } from './client-schema';
 import {
   currentSubgraphSdl,
@@ -49,18 +50,23 @@ function history(): SdlRevision[] | undefined {
 }
 
 async function check(): Promise<number> {
+  // One build of the running schema for both printed files; both are checked before failing.
+  const schema = buildSchema();
+  let stale = false;
   if (!existsSync(SUBGRAPH_SDL_FILE)) {
     console.error(`${FILE} is missing: run \`npm run schema:print\` and commit it.`);
-    return 1;
-  }
-  if (readFileSync(SUBGRAPH_SDL_FILE, 'utf8') !== currentSubgraphSdl()) {
+    stale = true;
+  } else if (readFileSync(SUBGRAPH_SDL_FILE, 'utf8') !== currentSubgraphSdl(schema)) {
     console.error(`${FILE} is stale: it differs from what schema/ and the resolvers serve. Run \`npm run schema:print\` and commit it.`);
-    return 1;
+    stale = true;
   }
-  if (!existsSync(CLIENT_SCHEMA_FILE) || readFileSync(CLIENT_SCHEMA_FILE, 'utf8') !== currentClientSchemaSdl()) {
-    console.error(`${CLIENT_FILE} is missing or stale: it differs from the API the gateway serves. Run \`npm run schema:print\` and commit it.`);
-    return 1;
+  if (!existsSync(CLIENT_SCHEMA_FILE) || readFileSync(CLIENT_SCHEMA_FILE, 'utf8') !== currentClientSchemaSdl(schema)) {
+    console.error(
+      `${CLIENT_FILE} is missing or stale: it differs from the API the gateway serves. Run \`npm run schema:print\`, then \`npm run client:codegen\`, and commit both.`,
+    );
+    stale = true;
   }
+  if (stale) return 1;
   const revisions = history();
   if (!revisions) {
     console.log(`${FILE} and ${CLIENT_FILE} are up to date (not a git work tree, so no history to check for breaking changes).`);
@@ -84,9 +90,10 @@ async function check(): Promise<number> {
 
 async function main(command: string | undefined): Promise<number> {
   if (command === 'print') {
-    writeFileSync(SUBGRAPH_SDL_FILE, currentSubgraphSdl());
-    writeFileSync(CLIENT_SCHEMA_FILE, currentClientSchemaSdl());
-    console.log(`Wrote ${FILE} and ${CLIENT_FILE}.`);
+    const schema = buildSchema();
+    writeFileSync(SUBGRAPH_SDL_FILE, currentSubgraphSdl(schema));
+    writeFileSync(CLIENT_SCHEMA_FILE, currentClientSchemaSdl(schema));
+    console.log(`Wrote ${FILE} and ${CLIENT_FILE}; run \`npm run client:codegen\` for the client's typed documents.`);
     return 0;
   }
   if (command === 'check') return check();
