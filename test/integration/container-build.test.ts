@@ -13,7 +13,7 @@
  * - the HEALTHCHECK command exits 0 against it; SIGTERM ends it with exit code 0;
  * - `.dockerignore` keeps local installs, builds and `.env` files out of the build context.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,8 +121,9 @@ function buildStage(stage: Stage, dir: string, earlier: Map<string, BuiltStage>)
       case 'RUN': {
         const run = spawnSync('sh', ['-c', args], {
           cwd: dir,
-          // The image's PATH has Node 24 first; npm may use the cache the project's own `npm ci` filled.
-          env: { ...imageEnv(), ...built.env, npm_config_prefer_offline: 'true' },
+          // The image's PATH has Node 24 first; npm may use the cache the project's own `npm ci` filled,
+          // through a copy of it: the image's `npm cache clean --force` must not empty the runner's.
+          env: { ...imageEnv(), ...built.env, npm_config_prefer_offline: 'true', npm_config_cache: npmCacheCopy },
           encoding: 'utf8',
           timeout: 180_000,
         });
@@ -164,6 +165,17 @@ function sourceFiles(dir: string, at = ''): string[] {
 }
 
 const workRoot = mkdtempSync(path.join(os.tmpdir(), 'gateway-image-'));
+/**
+ * The runner's npm cache, hard-linked (instant, no bytes copied) into the work directory: the
+ * builds read it, and the image's clean removes only the links.
+ */
+const npmCacheCopy = path.join(workRoot, 'npm-cache');
+
+function copyRunnersNpmCache(): void {
+  const cache = process.env['npm_config_cache'] ?? execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+  if (existsSync(cache)) execFileSync('cp', ['-al', cache, npmCacheCopy]);
+  else mkdirSync(npmCacheCopy);
+}
 let runtime: BuiltStage;
 let sandbox: RunningSandbox;
 
@@ -172,6 +184,7 @@ beforeAll(() => {
   const stages = parseDockerfile(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'));
   expect(stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
   const built = new Map<string, BuiltStage>();
+  copyRunnersNpmCache();
   for (const stage of stages) {
     const dir = path.join(workRoot, stage.name);
     mkdirSync(dir);
